@@ -1,0 +1,32 @@
+//! # Embedding Playground
+//!
+//! Watch a convolutional network shape its *embedded space* while it trains — the experiments
+//! of S. Scholl, "Comparison of Embedded Spaces for Deep Learning Classification"
+//! (arXiv 2408.01767), live in the browser.
+//!
+//! ## Architecture
+//! A backend-agnostic core, tested natively, and a thin browser shell:
+//! - [`data`]: IDX bytes → validated [`data::Dataset`] (images stay `u8`), seeded batch order.
+//! - [`model`]: the paper's CNN; its last linear layer is the embedding.
+//! - [`loss`]: a [`loss::LossConfig`] → [`loss::Loss`] registry, one file per loss; each loss
+//!   owns its head (the parameters that classify an embedding).
+//! - [`train`]: [`train::Trainer`] (one async step at a time, async read-backs only) and
+//!   [`train::Session`], the command → event state machine a UI or a Web Worker drives.
+//! - [`metrics`], [`viz`]: numbers and plot data from embeddings, no DOM.
+//! - `ui` and `web` (WebAssembly only): Leptos components and browser glue (fetch, WebGPU,
+//!   plotly.js). They hold no maths.
+//!
+//! The `lab` binary runs the same core natively.
+
+pub mod backend;
+pub mod data;
+pub mod loss;
+pub mod metrics;
+pub mod model;
+pub mod train;
+pub mod viz;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -1,0 +1,326 @@
+//! One training run: model, optimiser and batch order, advanced one step at a time.
+
+use std::sync::Arc;
+
+use burn::module::{AutodiffModule, Module};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor, TensorData};
+use web_time::Instant;
+
+use super::TrainConfig;
+use crate::data::{Dataset, EpochSampler, ImageSet};
+use crate::loss::{Loss, Targets};
+use crate::model::{Cnn, CnnConfig};
+
+/// Network and loss (with its head), trained together.
+#[derive(Module, Debug)]
+pub struct Model {
+    /// Feature extractor; its output is the embedding.
+    pub net: Cnn,
+    /// Loss with its trainable head.
+    pub loss: Loss,
+}
+
+/// Why a run cannot go on.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TrainError {
+    /// The configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The loss became NaN or infinite; the model keeps its last good weights.
+    #[error("the loss diverged at step {step} (loss = {loss}); training stopped, the last good state is kept — lower the learning rate and reset")]
+    Diverged {
+        /// Step whose loss was not finite.
+        step: usize,
+        /// The value read.
+        loss: f32,
+    },
+    /// Reading a tensor back failed (a lost GPU device, for example).
+    #[error("the compute device failed: {0}")]
+    Device(String),
+}
+
+/// Figures of one training step.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StepStats {
+    /// Steps completed, this one included.
+    pub step: usize,
+    /// Epochs completed (fractional).
+    pub epoch: f64,
+    /// Batch loss.
+    pub loss: f32,
+    /// Named loss terms, when the loss has several.
+    pub terms: Vec<(String, f32)>,
+    /// Fraction of the batch classified correctly by the loss's head.
+    pub batch_accuracy: f32,
+    /// Training throughput over the run so far (time inside steps only).
+    pub samples_per_sec: f64,
+    /// Whether this step finished the configured number of epochs.
+    pub finished: bool,
+}
+
+/// Embeddings of the fixed test subset at one moment of training.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Embedding {
+    /// Step after which it was taken.
+    pub step: usize,
+    /// Embedding dimension.
+    pub dim: usize,
+    /// `len × dim` coordinates, row-major.
+    pub points: Vec<f32>,
+    /// True labels.
+    pub labels: Vec<u8>,
+    /// Predicted classes (by the loss's head).
+    pub predictions: Vec<u8>,
+}
+
+impl Embedding {
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there are no points.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// Fraction of points whose prediction equals the label.
+    pub fn accuracy(&self) -> f64 {
+        crate::metrics::accuracy(&self.predictions, &self.labels)
+    }
+}
+
+/// Normalised images of `indices` as a tensor.
+///
+/// # Shapes
+/// - output: `[indices.len(), channels, height, width]`
+pub fn images_tensor(set: &ImageSet, indices: &[usize], mean: &[f32], std: &[f32], device: &Device) -> Tensor<4> {
+    let plane = set.height * set.width;
+    let mut out = Vec::with_capacity(indices.len() * set.image_len());
+    for &i in indices {
+        for (c, p) in set.image(i).chunks_exact(plane).enumerate() {
+            let (m, s) = (mean[c], std[c]);
+            out.extend(p.iter().map(|&v| (v as f32 / 255.0 - m) / s));
+        }
+    }
+    Tensor::from_data(
+        TensorData::new(out, [indices.len(), set.channels, set.height, set.width]),
+        device,
+    )
+}
+
+/// A training run in progress.
+pub struct Trainer {
+    config: TrainConfig,
+    dataset: Arc<Dataset>,
+    device: Device,
+    model: Model,
+    optim: ModuleOptimizer,
+    sampler: EpochSampler,
+    step: usize,
+    samples: usize,
+    busy_secs: f64,
+}
+
+impl std::fmt::Debug for Trainer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trainer")
+            .field("config", &self.config)
+            .field("step", &self.step)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Trainer {
+    /// Starts a run on `device` (a plain device; autodiff is enabled here). Weights and batch
+    /// order follow `config.seed`.
+    ///
+    /// # Errors
+    /// [`TrainError::Config`] for an invalid configuration or a dataset the model cannot take.
+    pub fn new(config: TrainConfig, dataset: Arc<Dataset>, device: &Device) -> Result<Self, TrainError> {
+        config.validate().map_err(TrainError::Config)?;
+        let t = &dataset.train;
+        if t.height != t.width {
+            return Err(TrainError::Config(format!(
+                "images must be square, got {}×{}",
+                t.height, t.width
+            )));
+        }
+        let net = CnnConfig {
+            channels: t.channels,
+            image_size: t.height,
+            embed_dim: config.dim,
+            activation: config.activation,
+        };
+        net.validate().map_err(TrainError::Config)?;
+        let device = device.clone().autodiff();
+        device.seed(config.seed);
+        let model = Model {
+            net: net.init(&device),
+            loss: config.loss.init(config.dim, dataset.classes(), &device),
+        };
+        let sampler = EpochSampler::new(t.len(), config.seed);
+        Ok(Self {
+            optim: AdamConfig::new().init(),
+            config,
+            dataset,
+            device,
+            model,
+            sampler,
+            step: 0,
+            samples: 0,
+            busy_secs: 0.0,
+        })
+    }
+
+    /// The run's configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// The dataset trained on.
+    pub fn dataset(&self) -> &Arc<Dataset> {
+        &self.dataset
+    }
+
+    /// Steps completed.
+    pub fn step(&self) -> usize {
+        self.step
+    }
+
+    /// Epochs completed (fractional).
+    pub fn epoch(&self) -> f64 {
+        self.sampler.epoch() as f64 + self.sampler.progress()
+    }
+
+    /// Steps the whole run takes.
+    pub fn total_steps(&self) -> usize {
+        self.sampler.batches_per_epoch(self.config.batch_size) * self.config.epochs
+    }
+
+    /// Whether every configured epoch is done.
+    pub fn finished(&self) -> bool {
+        self.sampler.epoch() >= self.config.epochs
+    }
+
+    /// Training throughput so far, in samples per second of step time.
+    pub fn samples_per_sec(&self) -> f64 {
+        if self.busy_secs > 0.0 { self.samples as f64 / self.busy_secs } else { 0.0 }
+    }
+
+    /// The current model (trainable copy).
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// One optimisation step on the next batch. Reads back the loss asynchronously; when it
+    /// is not finite the update is discarded and [`TrainError::Diverged`] returned.
+    ///
+    /// # Errors
+    /// [`TrainError::Diverged`] or [`TrainError::Device`].
+    pub async fn train_step(&mut self) -> Result<StepStats, TrainError> {
+        let start = Instant::now();
+        let ds = &self.dataset;
+        let idx = self.sampler.next_batch(self.config.batch_size);
+        let n = idx.len();
+        let x = images_tensor(&ds.train, &idx, &ds.mean, &ds.std, &self.device);
+        let labels: Vec<u8> = idx.iter().map(|&i| ds.train.labels[i]).collect();
+        let targets = Targets::new(&labels, ds.classes(), &self.device);
+
+        let out = self.model.loss.forward(self.model.net.forward(x), &targets);
+        let correct = out
+            .scores
+            .clone()
+            .argmax(1)
+            .flatten::<1>(0, 1)
+            .equal(targets.classes.clone())
+            .int()
+            .sum()
+            .float();
+        let grads = GradientsParams::from_grads(out.total.backward(), &self.model);
+        let updated = self.optim.step(self.config.lr, self.model.clone(), grads);
+
+        let mut read = vec![out.total.clone().detach(), correct.detach()];
+        read.extend(out.terms.iter().map(|(_, t)| t.clone().detach()));
+        let values = Tensor::cat(read, 0)
+            .into_data_async()
+            .await
+            .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+        let values: Vec<f32> = values.iter::<f32>().collect();
+        self.step += 1;
+        let loss = values[0];
+        if !loss.is_finite() {
+            return Err(TrainError::Diverged { step: self.step, loss });
+        }
+        self.model = updated;
+        self.samples += n;
+        self.busy_secs += start.elapsed().as_secs_f64();
+        Ok(StepStats {
+            step: self.step,
+            epoch: self.epoch(),
+            loss,
+            terms: out
+                .terms
+                .iter()
+                .zip(&values[2..])
+                .map(|((name, _), v)| (name.to_string(), *v))
+                .collect(),
+            batch_accuracy: values[1] / n as f32,
+            samples_per_sec: self.samples_per_sec(),
+            finished: self.finished(),
+        })
+    }
+
+    /// Embeds the first `eval_points` test images with the current weights (no gradients).
+    ///
+    /// # Errors
+    /// [`TrainError::Device`] if reading back fails.
+    pub async fn embed_test_subset(&self) -> Result<Embedding, TrainError> {
+        let n = self.config.eval_points.min(self.dataset.test.len());
+        let idx: Vec<usize> = (0..n).collect();
+        self.embed(&self.dataset.test, &idx).await
+    }
+
+    /// Embeds `indices` of `set` with the current weights, in chunks of 500.
+    ///
+    /// # Errors
+    /// [`TrainError::Device`] if reading back fails.
+    pub async fn embed(&self, set: &ImageSet, indices: &[usize]) -> Result<Embedding, TrainError> {
+        let model = self.model.valid();
+        let device = self.device.clone().inner();
+        let ds = &self.dataset;
+        let dim = self.config.dim;
+        let mut points = Vec::with_capacity(indices.len() * dim);
+        let mut predictions = Vec::with_capacity(indices.len());
+        for chunk in indices.chunks(500) {
+            let x = images_tensor(set, chunk, &ds.mean, &ds.std, &device);
+            let z = model.net.forward(x);
+            let pred = model.loss.scores(z.clone()).argmax(1).float().flatten::<1>(0, 1);
+            let both = Tensor::cat(vec![z.flatten::<1>(0, 1), pred], 0)
+                .into_data_async()
+                .await
+                .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+            let v: Vec<f32> = both.iter::<f32>().collect();
+            let (z, p) = v.split_at(chunk.len() * dim);
+            points.extend_from_slice(z);
+            predictions.extend(p.iter().map(|&c| c as u8));
+        }
+        Ok(Embedding {
+            step: self.step,
+            dim,
+            points,
+            labels: indices.iter().map(|&i| set.labels[i]).collect(),
+            predictions,
+        })
+    }
+
+    /// Accuracy of the loss's head on the whole test split.
+    ///
+    /// # Errors
+    /// [`TrainError::Device`] if reading back fails.
+    pub async fn test_accuracy(&self) -> Result<f64, TrainError> {
+        let idx: Vec<usize> = (0..self.dataset.test.len()).collect();
+        Ok(self.embed(&self.dataset.test, &idx).await?.accuracy())
+    }
+}
