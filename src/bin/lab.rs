@@ -10,216 +10,228 @@
 //! `--out` it also writes the test embeddings with labels as CSV. `bench` prints training
 //! throughput of the paper's CNN.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
-use std::sync::Arc;
+#[cfg(target_arch = "wasm32")]
+fn main() {}
 
-use playground::backend::BackendKind;
-use playground::data::{Dataset, DatasetKind};
-use playground::model::Activation;
-use playground::train::{TrainConfig, Trainer};
-
-const USAGE: &str = "usage:
-  lab train [--dataset mnist] [--dim 2|3] [--epochs N] [--seed N] [--lr X] [--batch N]
-            [--activation linear|relu|sigmoid|tanh] [--max-steps N] [--backend cpu|wgpu]
-            [--data DIR] [--out DIR]
-  lab bench [--steps N] [--batch N] [--dim 2|3] [--backend cpu|wgpu] [--data DIR]";
-
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("train") => Flags::parse(&args[1..]).and_then(|f| pollster::block_on(train(f))),
-        Some("bench") => Flags::parse(&args[1..]).and_then(|f| pollster::block_on(bench(f))),
-        Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        _ => Err(format!("unknown or missing command\n{USAGE}")),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("lab: {e}");
-            ExitCode::FAILURE
-        }
-    }
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    native::main()
 }
 
-/// `--name value` pairs, each name once.
-struct Flags(HashMap<String, String>);
+/// The native CLI (the browser build has no files, flags or threads to block on).
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::collections::HashMap;
+    use std::path::{Path, PathBuf};
+    use std::process::ExitCode;
+    use std::sync::Arc;
 
-impl Flags {
-    fn parse(args: &[String]) -> Result<Self, String> {
-        let mut map = HashMap::new();
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            let name = a
-                .strip_prefix("--")
-                .ok_or_else(|| format!("expected --flag, got '{a}'"))?;
-            let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
-            if map.insert(name.to_string(), value.clone()).is_some() {
-                return Err(format!("--{name} given twice"));
+    use playground::backend::BackendKind;
+    use playground::data::{Dataset, DatasetKind};
+    use playground::model::Activation;
+    use playground::train::{TrainConfig, Trainer};
+
+    const USAGE: &str = "usage:
+      lab train [--dataset mnist] [--dim 2|3] [--epochs N] [--seed N] [--lr X] [--batch N]
+                [--activation linear|relu|sigmoid|tanh] [--max-steps N] [--backend cpu|wgpu]
+                [--data DIR] [--out DIR]
+      lab bench [--steps N] [--batch N] [--dim 2|3] [--backend cpu|wgpu] [--data DIR]";
+
+    pub fn main() -> ExitCode {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let result = match args.first().map(String::as_str) {
+            Some("train") => Flags::parse(&args[1..]).and_then(|f| pollster::block_on(train(f))),
+            Some("bench") => Flags::parse(&args[1..]).and_then(|f| pollster::block_on(bench(f))),
+            Some("-h" | "--help" | "help") => {
+                println!("{USAGE}");
+                Ok(())
+            }
+            _ => Err(format!("unknown or missing command\n{USAGE}")),
+        };
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("lab: {e}");
+                ExitCode::FAILURE
             }
         }
-        Ok(Self(map))
     }
 
-    fn take(&mut self, name: &str) -> Option<String> {
-        self.0.remove(name)
-    }
+    /// `--name value` pairs, each name once.
+    struct Flags(HashMap<String, String>);
 
-    fn num<T: std::str::FromStr>(&mut self, name: &str, default: T) -> Result<T, String> {
-        match self.take(name) {
-            None => Ok(default),
-            Some(v) => v.parse().map_err(|_| format!("--{name}: '{v}' is not a valid number")),
+    impl Flags {
+        fn parse(args: &[String]) -> Result<Self, String> {
+            let mut map = HashMap::new();
+            let mut it = args.iter();
+            while let Some(a) = it.next() {
+                let name = a
+                    .strip_prefix("--")
+                    .ok_or_else(|| format!("expected --flag, got '{a}'"))?;
+                let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
+                if map.insert(name.to_string(), value.clone()).is_some() {
+                    return Err(format!("--{name} given twice"));
+                }
+            }
+            Ok(Self(map))
+        }
+
+        fn take(&mut self, name: &str) -> Option<String> {
+            self.0.remove(name)
+        }
+
+        fn num<T: std::str::FromStr>(&mut self, name: &str, default: T) -> Result<T, String> {
+            match self.take(name) {
+                None => Ok(default),
+                Some(v) => v.parse().map_err(|_| format!("--{name}: '{v}' is not a valid number")),
+            }
+        }
+
+        fn finish(self) -> Result<(), String> {
+            match self.0.keys().next() {
+                Some(k) => Err(format!("unknown flag --{k}\n{USAGE}")),
+                None => Ok(()),
+            }
         }
     }
 
-    fn finish(self) -> Result<(), String> {
-        match self.0.keys().next() {
-            Some(k) => Err(format!("unknown flag --{k}\n{USAGE}")),
-            None => Ok(()),
+    fn device(kind: BackendKind) -> Result<burn::tensor::Device, String> {
+        match kind {
+            BackendKind::Cpu => Ok(playground::backend::cpu()),
+            BackendKind::Wgpu => playground::backend::native_wgpu(),
         }
     }
-}
 
-fn device(kind: BackendKind) -> Result<burn::tensor::Device, String> {
-    match kind {
-        BackendKind::Cpu => Ok(playground::backend::cpu()),
-        BackendKind::Wgpu => playground::backend::native_wgpu(),
+    fn load(dir: &Path, kind: DatasetKind) -> Result<Arc<Dataset>, String> {
+        let files = kind.files();
+        let mut bytes = Vec::new();
+        for f in &files {
+            let path = dir.join(f);
+            bytes.push(std::fs::read(&path).map_err(|e| {
+                format!(
+                    "cannot read {}: {e} (run `make data` from the repository root, or pass --data DIR)",
+                    path.display()
+                )
+            })?);
+        }
+        let ds = Dataset::from_files(kind, [&bytes[0], &bytes[1], &bytes[2], &bytes[3]])
+            .map_err(|e| e.to_string())?;
+        Ok(Arc::new(ds))
     }
-}
 
-fn load(dir: &Path, kind: DatasetKind) -> Result<Arc<Dataset>, String> {
-    let files = kind.files();
-    let mut bytes = Vec::new();
-    for f in &files {
-        let path = dir.join(f);
-        bytes.push(std::fs::read(&path).map_err(|e| {
-            format!(
-                "cannot read {}: {e} (run `make data` from the repository root, or pass --data DIR)",
-                path.display()
-            )
-        })?);
+    struct Common {
+        config: TrainConfig,
+        backend: BackendKind,
+        data: PathBuf,
     }
-    let ds = Dataset::from_files(kind, [&bytes[0], &bytes[1], &bytes[2], &bytes[3]])
-        .map_err(|e| e.to_string())?;
-    Ok(Arc::new(ds))
-}
 
-struct Common {
-    config: TrainConfig,
-    backend: BackendKind,
-    data: PathBuf,
-}
+    fn common(f: &mut Flags) -> Result<Common, String> {
+        let d = TrainConfig::default();
+        let dataset = match f.take("dataset") {
+            None => d.dataset,
+            Some(id) => DatasetKind::from_id(&id).ok_or_else(|| format!("--dataset: unknown dataset '{id}'"))?,
+        };
+        let activation = match f.take("activation") {
+            None => d.activation,
+            Some(id) => Activation::from_id(&id).ok_or_else(|| format!("--activation: unknown activation '{id}'"))?,
+        };
+        let backend = match f.take("backend") {
+            None => BackendKind::Cpu,
+            Some(id) => BackendKind::from_id(&id).ok_or_else(|| format!("--backend: unknown backend '{id}' (cpu or wgpu)"))?,
+        };
+        let config = TrainConfig {
+            dataset,
+            activation,
+            dim: f.num("dim", d.dim)?,
+            epochs: f.num("epochs", d.epochs)?,
+            seed: f.num("seed", d.seed)?,
+            lr: f.num("lr", d.lr)?,
+            batch_size: f.num("batch", d.batch_size)?,
+            ..d
+        };
+        config.validate()?;
+        Ok(Common {
+            config,
+            backend,
+            data: PathBuf::from(f.take("data").unwrap_or_else(|| "data".into())),
+        })
+    }
 
-fn common(f: &mut Flags) -> Result<Common, String> {
-    let d = TrainConfig::default();
-    let dataset = match f.take("dataset") {
-        None => d.dataset,
-        Some(id) => DatasetKind::from_id(&id).ok_or_else(|| format!("--dataset: unknown dataset '{id}'"))?,
-    };
-    let activation = match f.take("activation") {
-        None => d.activation,
-        Some(id) => Activation::from_id(&id).ok_or_else(|| format!("--activation: unknown activation '{id}'"))?,
-    };
-    let backend = match f.take("backend") {
-        None => BackendKind::Cpu,
-        Some(id) => BackendKind::from_id(&id).ok_or_else(|| format!("--backend: unknown backend '{id}' (cpu or wgpu)"))?,
-    };
-    let config = TrainConfig {
-        dataset,
-        activation,
-        dim: f.num("dim", d.dim)?,
-        epochs: f.num("epochs", d.epochs)?,
-        seed: f.num("seed", d.seed)?,
-        lr: f.num("lr", d.lr)?,
-        batch_size: f.num("batch", d.batch_size)?,
-        ..d
-    };
-    config.validate()?;
-    Ok(Common {
-        config,
-        backend,
-        data: PathBuf::from(f.take("data").unwrap_or_else(|| "data".into())),
-    })
-}
+    async fn train(mut f: Flags) -> Result<(), String> {
+        let c = common(&mut f)?;
+        let max_steps: usize = f.num("max-steps", usize::MAX)?;
+        let out = f.take("out").map(PathBuf::from);
+        f.finish()?;
+        let ds = load(&c.data, c.config.dataset)?;
+        let dev = device(c.backend)?;
+        let wall = web_time::Instant::now();
+        let mut t = Trainer::new(c.config.clone(), ds.clone(), &dev).map_err(|e| e.to_string())?;
+        while !t.finished() && t.step() < max_steps {
+            t.train_step().await.map_err(|e| e.to_string())?;
+        }
+        let idx: Vec<usize> = (0..ds.test.len()).collect();
+        let emb = t.embed(&ds.test, &idx).await.map_err(|e| e.to_string())?;
+        if let Some(dir) = out {
+            write_csv(&dir, &emb, c.config.dim)?;
+        }
+        let line = serde_json::json!({
+            "test_accuracy": emb.accuracy(),
+            "epochs": t.epoch(),
+            "steps": t.step(),
+            "samples_per_sec": t.samples_per_sec(),
+            "backend": c.backend.id(),
+            "dataset": c.config.dataset.id(),
+            "dim": c.config.dim,
+            "loss": c.config.loss.id(),
+            "activation": c.config.activation.id(),
+            "batch_size": c.config.batch_size,
+            "lr": c.config.lr,
+            "seed": c.config.seed,
+            "wall_secs": wall.elapsed().as_secs_f64(),
+        });
+        println!("{line}");
+        Ok(())
+    }
 
-async fn train(mut f: Flags) -> Result<(), String> {
-    let c = common(&mut f)?;
-    let max_steps: usize = f.num("max-steps", usize::MAX)?;
-    let out = f.take("out").map(PathBuf::from);
-    f.finish()?;
-    let ds = load(&c.data, c.config.dataset)?;
-    let dev = device(c.backend)?;
-    let wall = web_time::Instant::now();
-    let mut t = Trainer::new(c.config.clone(), ds.clone(), &dev).map_err(|e| e.to_string())?;
-    while !t.finished() && t.step() < max_steps {
-        t.train_step().await.map_err(|e| e.to_string())?;
+    fn write_csv(dir: &Path, e: &playground::train::Embedding, dim: usize) -> Result<(), String> {
+        std::fs::create_dir_all(dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+        let axes = ["x", "y", "z"];
+        let mut s = axes[..dim].join(",") + ",label,prediction\n";
+        for (i, p) in e.points.chunks_exact(dim).enumerate() {
+            let coords: Vec<String> = p.iter().map(|v| v.to_string()).collect();
+            s += &format!("{},{},{}\n", coords.join(","), e.labels[i], e.predictions[i]);
+        }
+        let path = dir.join("test_embeddings.csv");
+        std::fs::write(&path, s).map_err(|err| format!("cannot write {}: {err}", path.display()))
     }
-    let idx: Vec<usize> = (0..ds.test.len()).collect();
-    let emb = t.embed(&ds.test, &idx).await.map_err(|e| e.to_string())?;
-    if let Some(dir) = out {
-        write_csv(&dir, &emb, c.config.dim)?;
-    }
-    let line = serde_json::json!({
-        "test_accuracy": emb.accuracy(),
-        "epochs": t.epoch(),
-        "steps": t.step(),
-        "samples_per_sec": t.samples_per_sec(),
-        "backend": c.backend.id(),
-        "dataset": c.config.dataset.id(),
-        "dim": c.config.dim,
-        "loss": c.config.loss.id(),
-        "activation": c.config.activation.id(),
-        "batch_size": c.config.batch_size,
-        "lr": c.config.lr,
-        "seed": c.config.seed,
-        "wall_secs": wall.elapsed().as_secs_f64(),
-    });
-    println!("{line}");
-    Ok(())
-}
 
-fn write_csv(dir: &Path, e: &playground::train::Embedding, dim: usize) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
-    let axes = ["x", "y", "z"];
-    let mut s = axes[..dim].join(",") + ",label,prediction\n";
-    for (i, p) in e.points.chunks_exact(dim).enumerate() {
-        let coords: Vec<String> = p.iter().map(|v| v.to_string()).collect();
-        s += &format!("{},{},{}\n", coords.join(","), e.labels[i], e.predictions[i]);
+    async fn bench(mut f: Flags) -> Result<(), String> {
+        let steps: usize = f.num("steps", 20)?;
+        let mut c = common(&mut f)?;
+        f.finish()?;
+        c.config.epochs = 100;
+        let ds = load(&c.data, c.config.dataset)?;
+        let dev = device(c.backend)?;
+        let mut t = Trainer::new(c.config.clone(), ds, &dev).map_err(|e| e.to_string())?;
+        for _ in 0..3 {
+            t.train_step().await.map_err(|e| e.to_string())?; // warm-up: allocation, shader compilation
+        }
+        let start = web_time::Instant::now();
+        for _ in 0..steps {
+            t.train_step().await.map_err(|e| e.to_string())?;
+        }
+        let secs = start.elapsed().as_secs_f64();
+        let line = serde_json::json!({
+            "bench": "train_step",
+            "backend": c.backend.id(),
+            "batch_size": c.config.batch_size,
+            "dim": c.config.dim,
+            "steps": steps,
+            "secs": secs,
+            "ms_per_step": secs * 1000.0 / steps as f64,
+            "samples_per_sec": (steps * c.config.batch_size) as f64 / secs,
+        });
+        println!("{line}");
+        Ok(())
     }
-    let path = dir.join("test_embeddings.csv");
-    std::fs::write(&path, s).map_err(|err| format!("cannot write {}: {err}", path.display()))
-}
-
-async fn bench(mut f: Flags) -> Result<(), String> {
-    let steps: usize = f.num("steps", 20)?;
-    let mut c = common(&mut f)?;
-    f.finish()?;
-    c.config.epochs = 100;
-    let ds = load(&c.data, c.config.dataset)?;
-    let dev = device(c.backend)?;
-    let mut t = Trainer::new(c.config.clone(), ds, &dev).map_err(|e| e.to_string())?;
-    for _ in 0..3 {
-        t.train_step().await.map_err(|e| e.to_string())?; // warm-up: allocation, shader compilation
-    }
-    let start = web_time::Instant::now();
-    for _ in 0..steps {
-        t.train_step().await.map_err(|e| e.to_string())?;
-    }
-    let secs = start.elapsed().as_secs_f64();
-    let line = serde_json::json!({
-        "bench": "train_step",
-        "backend": c.backend.id(),
-        "batch_size": c.config.batch_size,
-        "dim": c.config.dim,
-        "steps": steps,
-        "secs": secs,
-        "ms_per_step": secs * 1000.0 / steps as f64,
-        "samples_per_sec": (steps * c.config.batch_size) as f64 / secs,
-    });
-    println!("{line}");
-    Ok(())
 }

@@ -102,10 +102,12 @@ impl ImageSet {
         classes: usize,
         limits: Limits,
     ) -> Result<Self, FileError> {
-        let at = |file: &str| move |error| FileError {
-            file: file.to_string(),
-            error,
-        };
+        fn at(file: &str) -> impl Fn(DataError) -> FileError + '_ {
+            move |error| FileError {
+                file: file.to_string(),
+                error,
+            }
+        }
         let img = parse_idx(images.1, limits).map_err(at(images.0))?;
         if img.dims.len() != 3 || img.dims[1] == 0 || img.dims[2] == 0 {
             return Err(at(images.0)(DataError::Shape {

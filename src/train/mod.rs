@@ -6,6 +6,7 @@
 //! machine around it: it turns commands into steps and steps into events.
 
 mod config;
+pub mod probe;
 mod session;
 mod trainer;
 

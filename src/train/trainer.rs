@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use burn::module::{AutodiffModule, Module};
+use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use web_time::Instant;

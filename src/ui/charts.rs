@@ -1,0 +1,106 @@
+//! The embedding scatter and the training curves (plotly.js, updated in place).
+
+use leptos::html::Div;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::state::Ui;
+use crate::train::RunState;
+use crate::viz::class_series;
+use crate::web::plot;
+
+fn root(node: NodeRef<Div>) -> Option<web_sys::HtmlElement> {
+    node.get_untracked().map(|d| d.unchecked_into::<web_sys::HtmlElement>())
+}
+
+/// The live embedding of the test subset, coloured by class, with a legend.
+#[component]
+pub fn EmbeddingPlot() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let node = NodeRef::<Div>::new();
+    Effect::new(move |_| {
+        let Some(emb) = ui.embedding.get() else { return };
+        let names = ui.class_names.get_untracked();
+        let Some(el) = root(node) else { return };
+        let series = class_series(&emb, &names);
+        let title = format!(
+            "Test-subset embedding after step {} — {} points, {:.1} % correct",
+            emb.step,
+            emb.len(),
+            emb.accuracy() * 100.0
+        );
+        let fig = plot::embedding_plot(&series, emb.dim, &title);
+        leptos::task::spawn_local(async move {
+            match plot::react(&el, &fig).await {
+                Ok(()) => {
+                    ui.plotted_points.set(plot::plotted_points(&el));
+                    ui.plot_updates.update(|n| *n += 1);
+                }
+                Err(e) => ui.error.set(Some(e)),
+            }
+        });
+    });
+    view! {
+        <figure class="embedding">
+            <div class="plot" node_ref=node data-testid="embedding-plot"
+                aria-label="Scatter plot of the test-subset embedding, coloured by class"></div>
+            <figcaption>
+                <span data-testid="points-count">{move || ui.plotted_points.get()}</span>
+                " points drawn · "
+                <span data-testid="plot-updates">{move || ui.plot_updates.get()}</span>
+                " updates"
+            </figcaption>
+        </figure>
+    }
+}
+
+/// Loss and accuracy curves.
+#[component]
+pub fn Curves() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let loss_node = NodeRef::<Div>::new();
+    let acc_node = NodeRef::<Div>::new();
+    let last_draw = StoredValue::new(f64::NEG_INFINITY);
+    Effect::new(move |_| {
+        let state = ui.run_state.get();
+        ui.curves.track();
+        // While training, redraw at most four times a second.
+        let now = crate::web::now_ms();
+        if state == RunState::Running && now - last_draw.get_value() < 250.0 {
+            return;
+        }
+        last_draw.set_value(now);
+        let c = ui.curves.get_untracked();
+        let mut losses: Vec<(&str, &[f64], &[f64], &str)> = vec![
+            ("batch loss", &c.steps, &c.loss, "#bbbbbb"),
+            ("smoothed", &c.steps, &c.loss_smooth, "#0072B2"),
+        ];
+        let palette = ["#D55E00", "#009E73", "#CC79A7"];
+        for (i, (name, v)) in c.terms.iter().enumerate() {
+            losses.push((name.as_str(), &c.steps, v, palette[i % palette.len()]));
+        }
+        let loss_fig = plot::curves_plot("Loss", &losses);
+        let acc_fig = plot::curves_plot(
+            "Accuracy",
+            &[
+                ("batch (smoothed)", &c.steps, &c.batch_accuracy, "#0072B2"),
+                ("test subset", &c.eval_steps, &c.eval_accuracy, "#D55E00"),
+            ],
+        );
+        let (Some(l), Some(a)) = (root(loss_node), root(acc_node)) else { return };
+        leptos::task::spawn_local(async move {
+            if let Err(e) = plot::react(&l, &loss_fig).await {
+                ui.error.set(Some(e));
+            }
+            if let Err(e) = plot::react(&a, &acc_fig).await {
+                ui.error.set(Some(e));
+            }
+        });
+    });
+    view! {
+        <div class="curves">
+            <div class="plot small" node_ref=loss_node data-testid="loss-plot" aria-label="Loss curve"></div>
+            <div class="plot small" node_ref=acc_node data-testid="accuracy-plot" aria-label="Accuracy curve"></div>
+        </div>
+    }
+}

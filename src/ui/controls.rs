@@ -1,0 +1,141 @@
+//! Settings and the run buttons.
+
+use leptos::prelude::*;
+
+use super::state::{BackendChoice, Msg, Ui};
+use crate::data::DatasetKind;
+use crate::model::Activation;
+use crate::train::{Command, RunState};
+
+/// Dataset, embedding, optimiser and backend settings. Changing one resets the run.
+#[component]
+pub fn Settings() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let cfg = ui.config;
+    let running = move || ui.run_state.get() == RunState::Running;
+
+    view! {
+        <fieldset class="settings" prop:disabled=running>
+            <legend>"Settings"</legend>
+            <label>
+                "Dataset"
+                <select data-testid="dataset" on:change=move |ev| {
+                    if let Some(k) = DatasetKind::from_id(&event_target_value(&ev)) {
+                        ui.configure(|c| c.dataset = k);
+                    }
+                }>
+                    {DatasetKind::ALL.into_iter().map(|k| view! {
+                        <option value=k.id() selected=move || cfg.with(|c| c.dataset == k)>{k.title()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                "Embedding dimension"
+                <select data-testid="dim" on:change=move |ev| {
+                    if let Ok(d) = event_target_value(&ev).parse() {
+                        ui.configure(|c| c.dim = d);
+                    }
+                }>
+                    <option value="2" selected=move || cfg.with(|c| c.dim == 2)>"2-D"</option>
+                    <option value="3" selected=move || cfg.with(|c| c.dim == 3)>"3-D"</option>
+                </select>
+            </label>
+            <label>
+                "Embedding activation"
+                <select data-testid="activation" on:change=move |ev| {
+                    if let Some(a) = Activation::from_id(&event_target_value(&ev)) {
+                        ui.configure(|c| c.activation = a);
+                    }
+                }>
+                    {Activation::ALL.into_iter().map(|a| view! {
+                        <option value=a.id() selected=move || cfg.with(|c| c.activation == a)>{a.id()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <NumberField label="Learning rate (Adam)" testid="lr" min="0.00001" max="1" step="0.0001"
+                get=Signal::derive(move || cfg.with(|c| c.lr.to_string()))
+                set=Callback::new(move |v: String| match v.parse::<f64>() {
+                    Ok(x) if x > 0.0 && x <= 1.0 => ui.configure(|c| c.lr = x),
+                    _ => ui.error.set(Some(format!("learning rate must be in (0, 1], got '{v}'"))),
+                }) />
+            <NumberField label="Batch size" testid="batch" min="1" max="1024" step="1"
+                get=Signal::derive(move || cfg.with(|c| c.batch_size.to_string()))
+                set=Callback::new(move |v: String| match v.parse::<usize>() {
+                    Ok(x) if (1..=1024).contains(&x) => ui.configure(|c| c.batch_size = x),
+                    _ => ui.error.set(Some(format!("batch size must be in 1..=1024, got '{v}'"))),
+                }) />
+            <NumberField label="Epochs" testid="epochs" min="1" max="100" step="1"
+                get=Signal::derive(move || cfg.with(|c| c.epochs.to_string()))
+                set=Callback::new(move |v: String| match v.parse::<usize>() {
+                    Ok(x) if (1..=100).contains(&x) => ui.configure(|c| c.epochs = x),
+                    _ => ui.error.set(Some(format!("epochs must be in 1..=100, got '{v}'"))),
+                }) />
+            <NumberField label="Seed" testid="seed" min="0" max="4294967295" step="1"
+                get=Signal::derive(move || cfg.with(|c| c.seed.to_string()))
+                set=Callback::new(move |v: String| match v.parse::<u64>() {
+                    Ok(x) => ui.configure(|c| c.seed = x),
+                    _ => ui.error.set(Some(format!("seed must be a whole number, got '{v}'"))),
+                }) />
+            <label>
+                "Backend"
+                <select data-testid="backend" on:change=move |ev| {
+                    let b = BackendChoice::from_id(&event_target_value(&ev));
+                    ui.backend_choice.set(b);
+                    ui.send(Msg::Backend(b));
+                }>
+                    {[BackendChoice::Auto, BackendChoice::WebGpu, BackendChoice::Cpu].into_iter().map(|b| view! {
+                        <option value=b.id() selected=move || ui.backend_choice.get() == b>{match b {
+                            BackendChoice::Auto => "automatic (measure)",
+                            BackendChoice::WebGpu => "WebGPU",
+                            BackendChoice::Cpu => "CPU",
+                        }}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+        </fieldset>
+    }
+}
+
+/// A labelled number input that reports its text on change.
+#[component]
+fn NumberField(
+    label: &'static str,
+    testid: &'static str,
+    min: &'static str,
+    max: &'static str,
+    step: &'static str,
+    get: Signal<String>,
+    set: Callback<String>,
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input type="number" data-testid=testid min=min max=max step=step
+                prop:value=move || get.get()
+                on:change=move |ev| set.run(event_target_value(&ev)) />
+        </label>
+    }
+}
+
+/// Train / Pause / Step / Reset.
+#[component]
+pub fn Buttons() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let state = ui.run_state;
+    let ready = move || !ui.class_names.with(|c| c.is_empty());
+    view! {
+        <div class="buttons" role="group" aria-label="Run">
+            <button data-testid="train" class="primary"
+                disabled=move || !ready() || matches!(state.get(), RunState::Running | RunState::Finished | RunState::Failed)
+                on:click=move |_| ui.command(Command::Start)>"Train"</button>
+            <button data-testid="pause"
+                disabled=move || state.get() != RunState::Running
+                on:click=move |_| ui.command(Command::Pause)>"Pause"</button>
+            <button data-testid="step"
+                disabled=move || !ready() || matches!(state.get(), RunState::Running | RunState::Finished | RunState::Failed)
+                on:click=move |_| ui.command(Command::Step)>"Step"</button>
+            <button data-testid="reset"
+                on:click=move |_| { ui.error.set(None); ui.command(Command::Reset) }>"Reset"</button>
+        </div>
+    }
+}

@@ -1,0 +1,139 @@
+//! Page state shared through context: a small `Copy` struct of signals.
+
+use futures::channel::mpsc::UnboundedSender;
+use leptos::prelude::*;
+
+use crate::metrics::Curves;
+use crate::train::{Command, Embedding, RunState, StepStats, TrainConfig};
+
+/// Which backend the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// Measure both and take the faster.
+    Auto,
+    /// The CPU backend (WebAssembly SIMD).
+    Cpu,
+    /// WebGPU.
+    WebGpu,
+}
+
+impl BackendChoice {
+    /// Short id for the select control.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Cpu => "cpu",
+            Self::WebGpu => "webgpu",
+        }
+    }
+
+    /// Parses [`Self::id`].
+    pub fn from_id(id: &str) -> Self {
+        match id {
+            "cpu" => Self::Cpu,
+            "webgpu" => Self::WebGpu,
+            _ => Self::Auto,
+        }
+    }
+}
+
+/// Download progress of the dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadProgress {
+    /// File being fetched.
+    pub file: String,
+    /// Bytes received across all files.
+    pub received: u64,
+    /// Total bytes across all files, when known.
+    pub total: Option<u64>,
+    /// Whether everything arrived and was parsed.
+    pub done: bool,
+}
+
+/// Messages to the training driver.
+#[derive(Clone)]
+pub enum Msg {
+    /// A user command.
+    Cmd(Command),
+    /// A dataset is ready.
+    Dataset(std::sync::Arc<crate::data::Dataset>),
+    /// Use this backend from now on.
+    Backend(BackendChoice),
+}
+
+/// All page state.
+#[derive(Clone, Copy)]
+pub struct Ui {
+    /// The settings of the next run.
+    pub config: RwSignal<TrainConfig>,
+    /// Where the run stands.
+    pub run_state: RwSignal<RunState>,
+    /// Latest step.
+    pub last_step: RwSignal<Option<StepStats>>,
+    /// Steps of the whole run.
+    pub total_steps: RwSignal<usize>,
+    /// Latest embedding of the test subset.
+    pub embedding: RwSignal<Option<Embedding>>,
+    /// Loss and accuracy curves.
+    pub curves: RwSignal<Curves>,
+    /// Error for the banner.
+    pub error: RwSignal<Option<String>>,
+    /// Backend the user asked for.
+    pub backend_choice: RwSignal<BackendChoice>,
+    /// Backend actually in use, with the reason, for the status line.
+    pub backend_info: RwSignal<String>,
+    /// Dataset download progress.
+    pub loading: RwSignal<Option<LoadProgress>>,
+    /// Class names of the loaded dataset.
+    pub class_names: RwSignal<Vec<String>>,
+    /// Points drawn in the embedding plot (read back from plotly).
+    pub plotted_points: RwSignal<usize>,
+    /// Embedding updates drawn so far.
+    pub plot_updates: RwSignal<usize>,
+    /// Channel to the driver.
+    pub tx: StoredValue<Option<UnboundedSender<Msg>>, LocalStorage>,
+}
+
+impl Ui {
+    /// Fresh state.
+    pub fn new(config: TrainConfig) -> Self {
+        Self {
+            config: RwSignal::new(config),
+            run_state: RwSignal::new(RunState::Idle),
+            last_step: RwSignal::new(None),
+            total_steps: RwSignal::new(0),
+            embedding: RwSignal::new(None),
+            curves: RwSignal::new(Curves::default()),
+            error: RwSignal::new(None),
+            backend_choice: RwSignal::new(BackendChoice::Auto),
+            backend_info: RwSignal::new("choosing a backend…".into()),
+            loading: RwSignal::new(None),
+            class_names: RwSignal::new(Vec::new()),
+            plotted_points: RwSignal::new(0),
+            plot_updates: RwSignal::new(0),
+            tx: StoredValue::new_local(None),
+        }
+    }
+
+    /// Sends a message to the driver.
+    pub fn send(&self, msg: Msg) {
+        self.tx.with_value(|tx| {
+            if let Some(tx) = tx {
+                let _ = tx.unbounded_send(msg);
+            }
+        });
+    }
+
+    /// Sends a command to the driver.
+    pub fn command(&self, c: Command) {
+        self.send(Msg::Cmd(c));
+    }
+
+    /// Changes the configuration (which resets the run).
+    pub fn configure(&self, f: impl FnOnce(&mut TrainConfig)) {
+        let mut c = self.config.get_untracked();
+        f(&mut c);
+        self.config.set(c.clone());
+        self.command(Command::Configure(c));
+    }
+}

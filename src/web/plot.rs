@@ -1,0 +1,117 @@
+//! Drawing with plotly.js (served by us, see index.html) through plotly.rs's types.
+//!
+//! Plots are updated with `Plotly.react`, which diffs against what is drawn: no flicker, and
+//! with a fixed `uirevision` the user's zoom and 3-D camera survive every update.
+
+use plotly::common::{Marker, Mode, Title};
+use plotly::layout::{Axis, Layout, Margin};
+use plotly::{Plot, Scatter, Scatter3D};
+use wasm_bindgen::prelude::*;
+
+use crate::viz::ClassSeries;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Plotly, js_name = react)]
+    async fn plotly_react(root: &web_sys::HtmlElement, data: JsValue, layout: JsValue, config: JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Whether plotly.js is loaded on this page.
+pub fn plotly_loaded() -> bool {
+    js_sys::Reflect::has(&js_sys::global(), &"Plotly".into()).unwrap_or(false)
+}
+
+/// Draws `plot` into `root`, keeping the user's view (`uirevision`) between calls.
+///
+/// # Errors
+/// plotly.js missing or refusing the figure, as a message for the page.
+pub async fn react(root: &web_sys::HtmlElement, plot: &Plot) -> Result<(), String> {
+    if !plotly_loaded() {
+        return Err("plotly.js is not loaded (plotly-gl3d.min.js missing from the page)".into());
+    }
+    let mut fig: serde_json::Value =
+        serde_json::from_str(&plot.to_json()).map_err(|e| format!("plot JSON: {e}"))?;
+    fig["layout"]["uirevision"] = "keep".into();
+    let to_js = |v: &serde_json::Value| js_sys::JSON::parse(&v.to_string()).map_err(|e| super::fetch::js_error(&e));
+    let data = to_js(&fig["data"])?;
+    let layout = to_js(&fig["layout"])?;
+    let config = to_js(&serde_json::json!({ "responsive": true, "displaylogo": false }))?;
+    plotly_react(root, data, layout, config)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("plotly.js: {}", super::fetch::js_error(&e)))
+}
+
+fn base_layout(title: &str, dark: bool) -> Layout {
+    let (bg, _fg) = if dark { ("#15171c", "#e8e8e8") } else { ("#ffffff", "#222222") };
+    Layout::new()
+        .title(Title::with_text(title))
+        .margin(Margin::new().left(40).right(10).top(40).bottom(30))
+        .paper_background_color(bg)
+        .plot_background_color(bg)
+}
+
+/// The embedding scatter: one trace per class (2-D or 3-D).
+pub fn embedding_plot(series: &[ClassSeries], dim: usize, title: &str) -> Plot {
+    let mut plot = Plot::new();
+    for s in series {
+        let marker = Marker::new().color(s.color).size(if dim == 3 { 2 } else { 4 });
+        if dim == 3 {
+            plot.add_trace(
+                Scatter3D::new(s.x.clone(), s.y.clone(), s.z.clone())
+                    .mode(Mode::Markers)
+                    .name(&s.name)
+                    .marker(marker),
+            );
+        } else {
+            plot.add_trace(
+                Scatter::new(s.x.clone(), s.y.clone())
+                    .mode(Mode::Markers)
+                    .name(&s.name)
+                    .marker(marker),
+            );
+        }
+    }
+    let mut layout = base_layout(title, false);
+    if dim == 2 {
+        layout = layout
+            .x_axis(Axis::new().zero_line(true))
+            .y_axis(Axis::new().zero_line(true).scale_anchor("x"));
+    }
+    plot.set_layout(layout);
+    plot
+}
+
+/// A line chart of one or more named curves sharing an x axis (steps).
+pub fn curves_plot(title: &str, curves: &[(&str, &[f64], &[f64], &str)]) -> Plot {
+    let mut plot = Plot::new();
+    for (name, x, y, color) in curves {
+        plot.add_trace(
+            Scatter::new(x.to_vec(), y.to_vec())
+                .mode(Mode::Lines)
+                .name(*name)
+                .marker(Marker::new().color(*color)),
+        );
+    }
+    plot.set_layout(
+        base_layout(title, false)
+            .x_axis(Axis::new().title(Title::with_text("step"))),
+    );
+    plot
+}
+
+/// Number of points currently drawn in a plotly root (`gd.data[*].x.length` summed).
+pub fn plotted_points(root: &web_sys::HtmlElement) -> usize {
+    let Ok(data) = js_sys::Reflect::get(root, &"data".into()) else { return 0 };
+    let Ok(traces) = data.dyn_into::<js_sys::Array>() else { return 0 };
+    traces
+        .iter()
+        .map(|t| {
+            js_sys::Reflect::get(&t, &"x".into())
+                .ok()
+                .and_then(|x| js_sys::Reflect::get(&x, &"length".into()).ok())
+                .and_then(|l| l.as_f64())
+                .unwrap_or(0.0) as usize
+        })
+        .sum()
+}

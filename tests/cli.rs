@@ -1,0 +1,49 @@
+//! The `lab` binary end to end.
+
+use std::process::Command;
+
+fn lab(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("lab runs")
+}
+
+#[test]
+fn train_prints_one_json_line_and_writes_csv() {
+    let out_dir = std::env::temp_dir().join(format!("lab-cli-{}", std::process::id()));
+    let o = lab(&["train", "--dataset", "mnist", "--dim", "3", "--epochs", "1", "--seed", "1",
+                  "--max-steps", "5", "--batch", "32", "--out", out_dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    for key in ["test_accuracy", "epochs", "steps", "samples_per_sec", "backend"] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["steps"], 5);
+    assert_eq!(v["backend"], "cpu");
+    let csv = std::fs::read_to_string(out_dir.join("test_embeddings.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("x,y,z,label,prediction"));
+    assert_eq!(lines.count(), 10_000);
+    let _ = std::fs::remove_dir_all(out_dir);
+}
+
+#[test]
+fn bad_arguments_fail_with_a_message() {
+    for (args, needle) in [
+        (vec!["train", "--dim", "7"], "dim"),
+        (vec!["train", "--lr", "abc"], "--lr"),
+        (vec!["train", "--bogus", "1"], "--bogus"),
+        (vec!["train", "--dataset", "imagenet"], "imagenet"),
+        (vec!["train", "--data", "/nonexistent"], "make data"),
+        (vec!["frobnicate"], "unknown"),
+    ] {
+        let o = lab(&args);
+        assert!(!o.status.success(), "{args:?} should fail");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
