@@ -4,7 +4,7 @@
 #[cfg(target_arch = "wasm32")]
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(playground::ui::App);
+    leptos::mount::mount_to_body(|| leptos::view! { <playground::ui::App /> });
 }
 
 #[cfg(not(target_arch = "wasm32"))]

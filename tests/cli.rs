@@ -1,5 +1,7 @@
 //! The `lab` binary end to end.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::process::Command;
 
 fn lab(args: &[&str]) -> std::process::Output {

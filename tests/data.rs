@@ -1,5 +1,7 @@
 //! The IDX parser and dataset loader on the real MNIST bytes, intact and damaged.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use playground::data::{DataError, Dataset, DatasetKind, ImageSet, Limits, parse_idx};

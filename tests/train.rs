@@ -1,5 +1,7 @@
 //! Model shapes, seeded determinism and real learning on MNIST, on the CPU backend.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod common;
 
 use std::sync::Arc;

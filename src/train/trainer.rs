@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use web_time::Instant;
@@ -19,6 +19,15 @@ pub struct Model {
     pub net: Cnn,
     /// Loss with its trainable head.
     pub loss: Loss,
+}
+
+/// Touches every float parameter, which materialises lazily initialised ones.
+struct Materialize;
+
+impl ModuleVisitor for Materialize {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let _ = param.val();
+    }
 }
 
 /// Why a run cannot go on.
@@ -134,7 +143,7 @@ impl std::fmt::Debug for Trainer {
 
 impl Trainer {
     /// Starts a run on `device` (a plain device; autodiff is enabled here). Weights and batch
-    /// order follow `config.seed`.
+    /// order follow `config.seed`, identically on every backend.
     ///
     /// # Errors
     /// [`TrainError::Config`] for an invalid configuration or a dataset the model cannot take.
@@ -154,12 +163,20 @@ impl Trainer {
             activation: config.activation,
         };
         net.validate().map_err(TrainError::Config)?;
+        // Weights are drawn on the CPU backend and then moved, so one seed gives the same
+        // initial model on every backend (GPU random generators differ from the CPU's).
+        let cpu = crate::backend::cpu().autodiff();
+        cpu.seed(config.seed);
+        let model = Model {
+            net: net.init(&cpu),
+            loss: config.loss.init(config.dim, dataset.classes(), &cpu),
+        };
+        // burn initialises parameters lazily, on first use, on the device they are on by then:
+        // materialise them here, on the CPU, before moving.
+        model.visit(&mut Materialize);
         let device = device.clone().autodiff();
         device.seed(config.seed);
-        let model = Model {
-            net: net.init(&device),
-            loss: config.loss.init(config.dim, dataset.classes(), &device),
-        };
+        let model = model.fork(&device);
         let sampler = EpochSampler::new(t.len(), config.seed);
         Ok(Self {
             optim: AdamConfig::new().init(),

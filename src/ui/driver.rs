@@ -25,9 +25,9 @@ async fn run(ui: Ui, mut rx: UnboundedReceiver<Msg>) {
     let mut backend_ready = false;
     loop {
         let msg = if session.wants_work() {
-            match rx.try_next() {
-                Ok(Some(m)) => Some(m),
-                Ok(None) => return,
+            match rx.try_recv() {
+                Ok(m) => Some(m),
+                Err(e) if e.is_closed() => return,
                 Err(_) => None, // nothing queued
             }
         } else {

@@ -11,4 +11,4 @@ mod state;
 mod status;
 
 pub use app::{App, DataSource};
-pub use state::Ui;
+pub use state::{BackendChoice, Ui};

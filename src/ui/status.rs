@@ -70,6 +70,7 @@ pub fn Progress() -> impl IntoView {
             .map(duration)
             .unwrap_or_else(|| "–".into());
         let eval = ui.curves.with(|c| c.eval_accuracy.last().copied());
+        let pct = if total > 0 { 100.0 * step as f64 / total as f64 } else { 0.0 };
         view! {
             <dl class="progress" data-testid="progress">
                 <dt>"Epoch"</dt><dd data-testid="epoch">{format!("{epoch:.2}")}</dd>
@@ -80,7 +81,7 @@ pub fn Progress() -> impl IntoView {
                 <dt>"Batch accuracy"</dt><dd>{if acc.is_nan() { "–".into() } else { format!("{:.1} %", acc * 100.0) }}</dd>
                 <dt>"Test-subset accuracy"</dt><dd data-testid="eval-accuracy">{eval.map(|a| format!("{:.1} %", a * 100.0)).unwrap_or_else(|| "–".into())}</dd>
             </dl>
-            <progress class="run" max="100" value=if total > 0 { 100.0 * step as f64 / total as f64 } else { 0.0 }></progress>
+            <progress class="run" max="100" value=pct></progress>
         }
     };
     view! { {download} {training} }

@@ -90,7 +90,7 @@ pub fn curves_plot(title: &str, curves: &[(&str, &[f64], &[f64], &str)]) -> Plot
             Scatter::new(x.to_vec(), y.to_vec())
                 .mode(Mode::Lines)
                 .name(*name)
-                .marker(Marker::new().color(*color)),
+                .marker(Marker::new().color(color.to_string())),
         );
     }
     plot.set_layout(

@@ -1,0 +1,124 @@
+// End-to-end smoke test of the built app (dist/), served locally, in headless Chromium driven by
+// playwright-core. Checks: real data download → training on the CPU backend → points in the plot;
+// a WebGPU step; a 404 and a corrupt file each give a message and a retry that works.
+//
+//   node tests/e2e/smoke.mjs            (after `trunk build`)
+//   SCREENSHOTS=dir node tests/e2e/smoke.mjs   also saves screenshots
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { chromium } from 'playwright-core';
+
+const dist = path.resolve(process.env.DIST || 'dist');
+const shots = process.env.SCREENSHOTS;
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.json': 'application/json', '.gz': 'application/gzip' };
+
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  let file = path.join(dist, decodeURIComponent(url.pathname));
+  if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+  fs.readFile(file, (err, body) => {
+    if (err) { res.writeHead(404).end('not found'); return; }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream',
+      'content-length': body.length });
+    res.end(body);
+  });
+});
+await new Promise(r => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}/`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader',
+    '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run', '--disable-quic', `--user-data-dir=${fs.mkdtempSync(path.join(os.tmpdir(), 'ep-'))}`],
+});
+
+let failures = 0;
+async function check(name, fn) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', e => errors.push(String(e)));
+  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+  const t = Date.now();
+  try {
+    await fn(page, errors);
+    console.log(`ok   ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    failures++;
+    console.log(`FAIL ${name}: ${e.message}\n     page errors: ${errors.join(' | ') || 'none'}`);
+    if (shots) await page.screenshot({ path: path.join(shots, `fail-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
+  } finally {
+    await page.close();
+  }
+}
+const num = async (page, id) => parseInt((await page.getByTestId(id).textContent()).trim(), 10);
+async function until(what, ms, cond) {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 200));
+  }
+}
+
+await check('downloads MNIST, trains on the CPU backend and plots 2,000 points', async (page, errors) => {
+  await page.goto(base + '?backend=cpu');
+  await page.getByTestId('train').waitFor();
+  await until('the data to load', 120_000, async () => await page.getByTestId('train').isEnabled());
+  const info = await page.getByTestId('backend-info').textContent();
+  if (!info.startsWith('CPU')) throw new Error(`backend: ${info}`);
+  await page.getByTestId('train').click();
+  await until('2,000 points and 10 steps', 300_000,
+    async () => (await num(page, 'points-count')) >= 2000 && parseInt(await page.getByTestId('step-count').textContent()) >= 10);
+  if (shots) await page.screenshot({ path: path.join(shots, 'training.png') });
+  await page.getByTestId('pause').click();
+  if (await page.getByTestId('error').count()) throw new Error(await page.getByTestId('error').textContent());
+  if (errors.length) throw new Error(errors.join(' | '));
+});
+
+await check('trains a step on WebGPU when chosen', async (page) => {
+  await page.goto(base + '?backend=webgpu');
+  await until('the data to load', 120_000, async () => await page.getByTestId('train').isEnabled());
+  await until('WebGPU to start', 60_000, async () => !(await page.getByTestId('backend-info').textContent()).startsWith('choosing'));
+  const info = await page.getByTestId('backend-info').textContent();
+  if (!info.startsWith('WebGPU')) throw new Error(`expected WebGPU, got: ${info}`);
+  await page.getByTestId('batch').fill('8');
+  await page.getByTestId('batch').dispatchEvent('change');
+  await page.getByTestId('step').click();
+  await until('one WebGPU step', 240_000, async () => (await page.getByTestId('step-count').textContent()).startsWith('1 /'));
+  const loss = parseFloat(await page.getByTestId('loss').textContent());
+  if (!Number.isFinite(loss)) throw new Error(`loss ${loss}`);
+});
+
+await check('a 404 shows a message and Retry recovers', async (page) => {
+  let fail = true;
+  await page.route('**/t10k-labels-idx1-ubyte.gz', r => fail ? r.fulfill({ status: 404, body: 'gone' }) : r.continue());
+  await page.goto(base + '?backend=cpu');
+  await page.getByTestId('error').waitFor({ timeout: 120_000 });
+  const text = await page.getByTestId('error-text').textContent();
+  if (!text.includes('404')) throw new Error(`message: ${text}`);
+  fail = false;
+  await page.getByTestId('retry').click();
+  await until('the retried load', 120_000, async () => await page.getByTestId('train').isEnabled());
+});
+
+await check('a corrupt file names the file and the problem', async (page) => {
+  await page.route('**/t10k-images-idx3-ubyte.gz', async r => {
+    const resp = await r.fetch();
+    const body = await resp.body();
+    await r.fulfill({ status: 200, body: body.subarray(0, body.length >> 1) });
+  });
+  await page.goto(base + '?backend=cpu');
+  await page.getByTestId('error').waitFor({ timeout: 120_000 });
+  const text = await page.getByTestId('error-text').textContent();
+  if (!text.includes('t10k-images')) throw new Error(`message: ${text}`);
+  if (await page.getByTestId('train').isEnabled()) throw new Error('train enabled without data');
+});
+
+await browser.close();
+server.close();
+if (failures) { console.log(`${failures} failed`); process.exit(1); }
+console.log('e2e smoke: all passed');

@@ -1,0 +1,134 @@
+//! Browser tests (wasm-bindgen-test in headless Chromium): the page mounts and trains, the
+//! plot receives points, and WebGPU computes what the CPU backend computes.
+//!
+//! Run with `cargo test --target wasm32-unknown-unknown` (see scripts/test.sh). The data are
+//! the real MNIST test files prepared by `make data`, compiled into the test.
+#![cfg(target_arch = "wasm32")]
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use playground::data::{Dataset, DatasetKind, ImageSet, Limits};
+use playground::train::{TrainConfig, Trainer};
+use playground::ui::{App, BackendChoice, DataSource};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const IMAGES: &[u8] = include_bytes!("../data/mnist/t10k-images-idx3-ubyte.gz");
+const LABELS: &[u8] = include_bytes!("../data/mnist/t10k-labels-idx1-ubyte.gz");
+const PLOTLY: &str = include_str!("../node_modules/plotly.js-gl3d-dist-min/plotly-gl3d.min.js");
+
+/// Real MNIST test images; the first 8,000 train, the last 2,000 are the test split.
+fn mnist() -> Arc<Dataset> {
+    let all = ImageSet::from_idx(("t10k-images", IMAGES), ("t10k-labels", LABELS), 10, Limits::default()).unwrap();
+    let n = all.image_len();
+    let split = |a: usize, b: usize| ImageSet {
+        images: all.images[a * n..b * n].to_vec(),
+        labels: all.labels[a..b].to_vec(),
+        ..all.clone()
+    };
+    Arc::new(Dataset::new("MNIST (test files)", DatasetKind::Mnist.class_names(), split(0, 8000), split(8000, 10_000)).unwrap())
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn load_plotly() {
+    if js_sys::Reflect::has(&js_sys::global(), &"Plotly".into()).unwrap_or(false) {
+        return;
+    }
+    let s = document().create_element("script").unwrap();
+    s.set_text_content(Some(PLOTLY));
+    document().head().unwrap().append_child(&s).unwrap();
+    assert!(js_sys::Reflect::has(&js_sys::global(), &"Plotly".into()).unwrap());
+}
+
+fn by_testid(root: &web_sys::Element, id: &str) -> web_sys::HtmlElement {
+    root.query_selector(&format!("[data-testid='{id}']"))
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element with data-testid={id}"))
+        .unchecked_into()
+}
+
+async fn wait_for(what: &str, secs: f64, mut cond: impl FnMut() -> bool) {
+    let start = js_sys::Date::now();
+    while !cond() {
+        assert!(js_sys::Date::now() - start < secs * 1000.0, "timed out after {secs}s waiting for {what}");
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
+}
+
+fn number(el: &web_sys::HtmlElement) -> usize {
+    el.text_content().unwrap_or_default().split_whitespace().next().unwrap_or("0").parse().unwrap_or(0)
+}
+
+#[wasm_bindgen_test]
+async fn app_mounts_trains_on_click_and_plots_points() {
+    load_plotly();
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    let config = TrainConfig { batch_size: 16, eval_every: 2, eval_points: 300, ..TrainConfig::default() };
+    let ds = mnist();
+    leptos::mount::mount_to(root.clone().unchecked_into(), move || {
+        view! { <App source=DataSource::Memory(ds.clone()) backend=BackendChoice::Cpu config=config.clone() /> }
+    })
+    .forget();
+
+    let train: web_sys::HtmlButtonElement = by_testid(&root, "train").unchecked_into();
+    wait_for("the Train button to be enabled", 60.0, || !train.disabled()).await;
+    assert!(by_testid(&root, "backend-info").text_content().unwrap().starts_with("CPU"));
+    train.click();
+    let steps = by_testid(&root, "step-count");
+    let points = by_testid(&root, "points-count");
+    wait_for("4 training steps", 120.0, || number(&steps) >= 4).await;
+    wait_for("300 points in the plot", 120.0, || number(&points) >= 300).await;
+    by_testid(&root, "pause").click();
+    wait_for("the paused state", 60.0, || by_testid(&root, "run-state").text_content().unwrap() == "paused").await;
+
+    // The plot itself holds the points: plotly's graph div has one trace per class.
+    let plot = by_testid(&root, "embedding-plot");
+    let data: js_sys::Array = js_sys::Reflect::get(&plot, &"data".into()).unwrap().unchecked_into();
+    assert_eq!(data.length(), 10, "one trace per class");
+    let loss = by_testid(&root, "loss").text_content().unwrap();
+    assert!(loss.parse::<f32>().is_ok_and(f32::is_finite), "loss shown: {loss}");
+    assert!(root.query_selector("[data-testid='error']").unwrap().is_none(), "no error banner");
+
+    // Reset clears the run.
+    by_testid(&root, "reset").click();
+    wait_for("the reset", 30.0, || by_testid(&root, "step-count").text_content().unwrap().starts_with("0 /")).await;
+}
+
+#[wasm_bindgen_test]
+async fn corrupt_dataset_bytes_give_a_message_not_a_panic() {
+    let mut bad = IMAGES.to_vec();
+    bad.truncate(bad.len() / 3);
+    let err = ImageSet::from_idx(("t10k-images", &bad), ("t10k-labels", LABELS), 10, Limits::default()).unwrap_err();
+    assert!(err.to_string().starts_with("t10k-images:"), "{err}");
+}
+
+/// One seeded training step on WebGPU gives the CPU backend's loss; two steps keep agreeing.
+/// Fails (with the reason) when the browser offers no WebGPU: it never passes quietly.
+#[wasm_bindgen_test]
+async fn webgpu_training_step_matches_cpu() {
+    let gpu = match playground::web::gpu::webgpu_device().await {
+        Ok(d) => d,
+        Err(e) => panic!("WebGPU is required for this test and is unavailable: {e}"),
+    };
+    let ds = mnist();
+    let config = TrainConfig { batch_size: 8, eval_points: 32, ..TrainConfig::default() };
+    let mut on_gpu = Trainer::new(config.clone(), ds.clone(), &gpu).unwrap();
+    let mut on_cpu = Trainer::new(config, ds, &playground::backend::cpu()).unwrap();
+    for step in 1..=2 {
+        let g = on_gpu.train_step().await.unwrap().loss;
+        let c = on_cpu.train_step().await.unwrap().loss;
+        web_sys::console::log_1(&format!("step {step}: WebGPU loss {g}, CPU loss {c}").into());
+        assert!((g - c).abs() <= 1e-3 * c.abs().max(1.0), "step {step}: WebGPU {g} vs CPU {c}");
+    }
+    let eg = on_gpu.embed_test_subset().await.unwrap();
+    let ec = on_cpu.embed_test_subset().await.unwrap();
+    let worst = eg.points.iter().zip(&ec.points).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    assert!(worst < 1e-2, "embeddings differ by up to {worst}");
+}
