@@ -53,6 +53,9 @@ pub fn native_wgpu() -> Result<Device, String> {
     }
     #[cfg(not(feature = "native-wgpu"))]
     {
-        Err("this build of lab has no native wgpu backend: rebuild with `--features native-wgpu`".into())
+        Err(
+            "this build of lab has no native wgpu backend: rebuild with `--features native-wgpu`"
+                .into(),
+        )
     }
 }

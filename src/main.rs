@@ -9,5 +9,7 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("embedding-playground is the browser app: serve it with `make serve`; natively, use `lab`.");
+    eprintln!(
+        "embedding-playground is the browser app: serve it with `make serve`; natively, use `lab`."
+    );
 }

@@ -15,13 +15,34 @@ fn lab(args: &[&str]) -> std::process::Output {
 #[test]
 fn train_prints_one_json_line_and_writes_csv() {
     let out_dir = std::env::temp_dir().join(format!("lab-cli-{}", std::process::id()));
-    let o = lab(&["train", "--dataset", "mnist", "--dim", "3", "--epochs", "1", "--seed", "1",
-                  "--max-steps", "5", "--batch", "32", "--out", out_dir.to_str().unwrap()]);
+    let o = lab(&[
+        "train",
+        "--dataset",
+        "mnist",
+        "--dim",
+        "3",
+        "--epochs",
+        "1",
+        "--seed",
+        "1",
+        "--max-steps",
+        "5",
+        "--batch",
+        "32",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8(o.stdout).unwrap();
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
-    for key in ["test_accuracy", "epochs", "steps", "samples_per_sec", "backend"] {
+    for key in [
+        "test_accuracy",
+        "epochs",
+        "steps",
+        "samples_per_sec",
+        "backend",
+    ] {
         assert!(v.get(key).is_some(), "missing {key}: {v}");
     }
     assert_eq!(v["steps"], 5);

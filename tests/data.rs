@@ -9,7 +9,9 @@ use playground::data::{DataError, Dataset, DatasetKind, ImageSet, Limits, parse_
 fn gunzip(b: &[u8]) -> Vec<u8> {
     use std::io::Read;
     let mut out = Vec::new();
-    flate2::read::GzDecoder::new(b).read_to_end(&mut out).unwrap();
+    flate2::read::GzDecoder::new(b)
+        .read_to_end(&mut out)
+        .unwrap();
     out
 }
 
@@ -17,14 +19,20 @@ fn gunzip(b: &[u8]) -> Vec<u8> {
 fn real_mnist_parses_with_the_published_facts() {
     let ds = common::mnist();
     assert_eq!((ds.train.len(), ds.test.len()), (60_000, 10_000));
-    assert_eq!((ds.train.channels, ds.train.height, ds.train.width), (1, 28, 28));
+    assert_eq!(
+        (ds.train.channels, ds.train.height, ds.train.width),
+        (1, 28, 28)
+    );
     // shared/DATASETS.md: first test labels and training label counts.
     assert_eq!(&ds.test.labels[..10], &[7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
     let mut counts = [0usize; 10];
     for &l in &ds.train.labels {
         counts[l as usize] += 1;
     }
-    assert_eq!(counts, [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+    assert_eq!(
+        counts,
+        [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    );
     // Well-known normalisation constants of MNIST (mean 0.1307, std 0.3081).
     assert!((ds.mean[0] - 0.1307).abs() < 1e-3, "mean {}", ds.mean[0]);
     assert!((ds.std[0] - 0.3081).abs() < 1e-3, "std {}", ds.std[0]);
@@ -48,7 +56,10 @@ fn damaged_real_files_are_refused_with_a_reason() {
     // Truncated by one byte, raw and gzipped.
     assert_eq!(
         parse_idx(&raw[..raw.len() - 1], l),
-        Err(DataError::Length { expected: 10_008, actual: 10_007 })
+        Err(DataError::Length {
+            expected: 10_008,
+            actual: 10_007
+        })
     );
     assert!(parse_idx(&b[3][..b[3].len() - 20], l).is_err());
     // Wrong magic.
@@ -68,7 +79,14 @@ fn damaged_real_files_are_refused_with_a_reason() {
     let imgs = gunzip(&b[2]);
     let err = ImageSet::from_idx(("imgs", &imgs), ("labels", &bad), 10, l).unwrap_err();
     assert_eq!(err.file, "labels");
-    assert_eq!(err.error, DataError::Label { label: 10, index: 17, max: 9 });
+    assert_eq!(
+        err.error,
+        DataError::Label {
+            label: 10,
+            index: 17,
+            max: 9
+        }
+    );
     // Images and labels swapped: shapes are checked.
     let err = Dataset::from_files(DatasetKind::Mnist, [&b[1], &b[0], &b[2], &b[3]]).unwrap_err();
     assert!(err.to_string().contains("train-images"), "{err}");

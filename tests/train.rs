@@ -16,8 +16,20 @@ fn cnn_output_shapes_for_d2_and_d3() {
     let dev = backend::cpu();
     for (channels, size) in [(1, 28), (3, 32)] {
         for dim in [2, 3] {
-            let net = CnnConfig { channels, image_size: size, embed_dim: dim, activation: Activation::Linear }.init(&dev);
-            let x = Tensor::<4>::from_data(TensorData::new(vec![0.5f32; 4 * channels * size * size], [4, channels, size, size]), &dev);
+            let net = CnnConfig {
+                channels,
+                image_size: size,
+                embed_dim: dim,
+                activation: Activation::Linear,
+            }
+            .init(&dev);
+            let x = Tensor::<4>::from_data(
+                TensorData::new(
+                    vec![0.5f32; 4 * channels * size * size],
+                    [4, channels, size, size],
+                ),
+                &dev,
+            );
             assert_eq!(net.forward(x).dims(), [4, dim]);
         }
     }
@@ -26,16 +38,39 @@ fn cnn_output_shapes_for_d2_and_d3() {
 #[test]
 fn activations_bound_the_embedding() {
     let dev = backend::cpu();
-    for (act, lo, hi) in [(Activation::Relu, 0.0, f32::INFINITY), (Activation::Sigmoid, 0.0, 1.0), (Activation::Tanh, -1.0, 1.0)] {
-        let net = CnnConfig { channels: 1, image_size: 28, embed_dim: 3, activation: act }.init(&dev);
-        let x = Tensor::<4>::from_data(TensorData::new((0..8 * 784).map(|i| ((i % 97) as f32 - 48.0) / 8.0).collect::<Vec<_>>(), [8, 1, 28, 28]), &dev);
+    for (act, lo, hi) in [
+        (Activation::Relu, 0.0, f32::INFINITY),
+        (Activation::Sigmoid, 0.0, 1.0),
+        (Activation::Tanh, -1.0, 1.0),
+    ] {
+        let net = CnnConfig {
+            channels: 1,
+            image_size: 28,
+            embed_dim: 3,
+            activation: act,
+        }
+        .init(&dev);
+        let x = Tensor::<4>::from_data(
+            TensorData::new(
+                (0..8 * 784)
+                    .map(|i| ((i % 97) as f32 - 48.0) / 8.0)
+                    .collect::<Vec<_>>(),
+                [8, 1, 28, 28],
+            ),
+            &dev,
+        );
         let z: Vec<f32> = net.forward(x).into_data().iter::<f32>().collect();
         assert!(z.iter().all(|&v| v >= lo && v <= hi), "{act:?}: {z:?}");
     }
 }
 
 fn small_config(seed: u64) -> TrainConfig {
-    TrainConfig { seed, batch_size: 32, eval_points: 64, ..TrainConfig::default() }
+    TrainConfig {
+        seed,
+        batch_size: 32,
+        eval_points: 64,
+        ..TrainConfig::default()
+    }
 }
 
 #[test]
@@ -43,13 +78,18 @@ fn same_seed_same_numbers_on_cpu() {
     let ds = common::mnist();
     let run = |seed| {
         let mut t = Trainer::new(small_config(seed), ds.clone(), &backend::cpu()).unwrap();
-        let losses: Vec<f32> = (0..3).map(|_| pollster::block_on(t.train_step()).unwrap().loss).collect();
+        let losses: Vec<f32> = (0..3)
+            .map(|_| pollster::block_on(t.train_step()).unwrap().loss)
+            .collect();
         let emb = pollster::block_on(t.embed_test_subset()).unwrap();
         (losses, emb.points)
     };
     let a = run(7);
     let b = run(7);
-    assert_eq!(a, b, "same seed must give bit-identical losses and embeddings");
+    assert_eq!(
+        a, b,
+        "same seed must give bit-identical losses and embeddings"
+    );
     let c = run(8);
     assert_ne!(a.0, c.0, "another seed must give other numbers");
 }
@@ -58,21 +98,40 @@ fn same_seed_same_numbers_on_cpu() {
 fn session_follows_commands() {
     let ds = common::mnist();
     let mut s = Session::new(small_config(1), backend::cpu());
-    assert!(matches!(s.handle(Command::Start)[..], [Event::Error(_)]), "no dataset yet");
+    assert!(
+        matches!(s.handle(Command::Start)[..], [Event::Error(_)]),
+        "no dataset yet"
+    );
     s.set_dataset(ds);
-    assert_eq!(s.handle(Command::Step), vec![Event::State(RunState::Paused)]);
+    assert_eq!(
+        s.handle(Command::Step),
+        vec![Event::State(RunState::Paused)]
+    );
     let mut events = vec![];
     while s.wants_work() {
         events.extend(pollster::block_on(s.work()));
     }
-    let steps = events.iter().filter(|e| matches!(e, Event::Step(_))).count();
-    let embeddings = events.iter().filter(|e| matches!(e, Event::Embedding(_))).count();
-    assert_eq!((steps, embeddings), (1, 2), "one step, embeddings before and after it: {events:?}");
+    let steps = events
+        .iter()
+        .filter(|e| matches!(e, Event::Step(_)))
+        .count();
+    let embeddings = events
+        .iter()
+        .filter(|e| matches!(e, Event::Embedding(_)))
+        .count();
+    assert_eq!(
+        (steps, embeddings),
+        (1, 2),
+        "one step, embeddings before and after it: {events:?}"
+    );
     assert_eq!(s.trainer().unwrap().step(), 1);
     s.handle(Command::Reset);
     assert!(s.trainer().is_none());
     assert_eq!(s.state(), RunState::Idle);
-    let bad = TrainConfig { lr: -1.0, ..small_config(1) };
+    let bad = TrainConfig {
+        lr: -1.0,
+        ..small_config(1)
+    };
     match &s.handle(Command::Configure(bad))[..] {
         [Event::Error(m)] => assert!(m.contains("lr") && m.contains("-1"), "{m}"),
         other => panic!("{other:?}"),
@@ -83,7 +142,11 @@ fn session_follows_commands() {
 fn diverging_loss_stops_the_run_and_keeps_the_last_good_state() {
     let mut ds = (*common::mnist()).clone();
     ds.std = vec![0.0]; // every normalised pixel becomes ±inf or NaN: the first loss is not finite
-    let cfg = TrainConfig { batch_size: 16, eval_points: 16, ..TrainConfig::default() };
+    let cfg = TrainConfig {
+        batch_size: 16,
+        eval_points: 16,
+        ..TrainConfig::default()
+    };
     let mut s = Session::new(cfg, backend::cpu());
     s.set_dataset(Arc::new(ds));
     s.handle(Command::Start);
@@ -99,13 +162,33 @@ fn diverging_loss_stops_the_run_and_keeps_the_last_good_state() {
     assert!(msg.contains("diverged at step 1"), "{msg}");
     assert_eq!(s.state(), RunState::Failed);
     assert!(!events.iter().any(|e| matches!(e, Event::Step(_))));
-    assert!(matches!(s.handle(Command::Start)[..], [Event::Error(_)]), "a failed run needs a reset");
+    assert!(
+        matches!(s.handle(Command::Start)[..], [Event::Error(_)]),
+        "a failed run needs a reset"
+    );
 
     // The weights are those from before the bad step: identical to a fresh model of the seed.
     let fresh = Trainer::new(s.config().clone(), common::mnist(), &backend::cpu()).unwrap();
-    let x = Tensor::<4>::from_data(TensorData::new(vec![0.25f32; 2 * 784], [2, 1, 28, 28]), &backend::cpu().autodiff());
-    let kept: Vec<f32> = s.trainer().unwrap().model().net.forward(x.clone()).into_data().iter::<f32>().collect();
-    let orig: Vec<f32> = fresh.model().net.forward(x).into_data().iter::<f32>().collect();
+    let x = Tensor::<4>::from_data(
+        TensorData::new(vec![0.25f32; 2 * 784], [2, 1, 28, 28]),
+        &backend::cpu().autodiff(),
+    );
+    let kept: Vec<f32> = s
+        .trainer()
+        .unwrap()
+        .model()
+        .net
+        .forward(x.clone())
+        .into_data()
+        .iter::<f32>()
+        .collect();
+    let orig: Vec<f32> = fresh
+        .model()
+        .net
+        .forward(x)
+        .into_data()
+        .iter::<f32>()
+        .collect();
     assert_eq!(kept, orig);
 }
 
@@ -113,14 +196,24 @@ fn diverging_loss_stops_the_run_and_keeps_the_last_good_state() {
 #[test]
 fn learns_mnist_in_2d_on_cpu() {
     let ds = common::mnist();
-    let cfg = TrainConfig { dim: 2, batch_size: 64, lr: 2e-3, seed: 1, eval_points: 10_000, ..TrainConfig::default() };
+    let cfg = TrainConfig {
+        dim: 2,
+        batch_size: 64,
+        lr: 2e-3,
+        seed: 1,
+        eval_points: 10_000,
+        ..TrainConfig::default()
+    };
     let mut t = Trainer::new(cfg, Arc::clone(&ds), &backend::cpu()).unwrap();
     const STEPS: usize = 600;
     for _ in 0..STEPS {
         pollster::block_on(t.train_step()).unwrap();
     }
     let acc = pollster::block_on(t.test_accuracy()).unwrap();
-    eprintln!("2-D softmax, {STEPS} steps of 64: test accuracy {acc:.4}, {:.0} samples/s", t.samples_per_sec());
+    eprintln!(
+        "2-D softmax, {STEPS} steps of 64: test accuracy {acc:.4}, {:.0} samples/s",
+        t.samples_per_sec()
+    );
     assert!(acc >= 0.90, "test accuracy {acc} after {STEPS} steps");
 }
 
@@ -130,13 +223,28 @@ fn run_to_end_finishes_an_epoch_of_a_tiny_dataset() {
     let mut tiny = (*full).clone();
     tiny.train = full.train.head(96);
     tiny.test = full.test.head(40);
-    let mut s = Session::new(TrainConfig { batch_size: 32, eval_points: 40, eval_every: 2, ..TrainConfig::default() }, backend::cpu());
+    let mut s = Session::new(
+        TrainConfig {
+            batch_size: 32,
+            eval_points: 40,
+            eval_every: 2,
+            ..TrainConfig::default()
+        },
+        backend::cpu(),
+    );
     s.set_dataset(Arc::new(tiny));
     let events = pollster::block_on(run_to_end(&mut s));
-    let steps = events.iter().filter(|e| matches!(e, Event::Step(_))).count();
+    let steps = events
+        .iter()
+        .filter(|e| matches!(e, Event::Step(_)))
+        .count();
     assert_eq!(steps, 3);
     assert_eq!(s.state(), RunState::Finished);
-    match events.iter().rev().find(|e| matches!(e, Event::Embedding(_))) {
+    match events
+        .iter()
+        .rev()
+        .find(|e| matches!(e, Event::Embedding(_)))
+    {
         Some(Event::Embedding(e)) => assert_eq!((e.step, e.len()), (3, 40)),
         _ => panic!("no final embedding"),
     }

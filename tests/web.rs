@@ -22,14 +22,28 @@ const PLOTLY: &str = include_str!("../node_modules/plotly.js-gl3d-dist-min/plotl
 
 /// Real MNIST test images; the first 8,000 train, the last 2,000 are the test split.
 fn mnist() -> Arc<Dataset> {
-    let all = ImageSet::from_idx(("t10k-images", IMAGES), ("t10k-labels", LABELS), 10, Limits::default()).unwrap();
+    let all = ImageSet::from_idx(
+        ("t10k-images", IMAGES),
+        ("t10k-labels", LABELS),
+        10,
+        Limits::default(),
+    )
+    .unwrap();
     let n = all.image_len();
     let split = |a: usize, b: usize| ImageSet {
         images: all.images[a * n..b * n].to_vec(),
         labels: all.labels[a..b].to_vec(),
         ..all.clone()
     };
-    Arc::new(Dataset::new("MNIST (test files)", DatasetKind::Mnist.class_names(), split(0, 8000), split(8000, 10_000)).unwrap())
+    Arc::new(
+        Dataset::new(
+            "MNIST (test files)",
+            DatasetKind::Mnist.class_names(),
+            split(0, 8000),
+            split(8000, 10_000),
+        )
+        .unwrap(),
+    )
 }
 
 fn document() -> web_sys::Document {
@@ -56,13 +70,22 @@ fn by_testid(root: &web_sys::Element, id: &str) -> web_sys::HtmlElement {
 async fn wait_for(what: &str, secs: f64, mut cond: impl FnMut() -> bool) {
     let start = js_sys::Date::now();
     while !cond() {
-        assert!(js_sys::Date::now() - start < secs * 1000.0, "timed out after {secs}s waiting for {what}");
+        assert!(
+            js_sys::Date::now() - start < secs * 1000.0,
+            "timed out after {secs}s waiting for {what}"
+        );
         gloo_timers::future::TimeoutFuture::new(50).await;
     }
 }
 
 fn number(el: &web_sys::HtmlElement) -> usize {
-    el.text_content().unwrap_or_default().split_whitespace().next().unwrap_or("0").parse().unwrap_or(0)
+    el.text_content()
+        .unwrap_or_default()
+        .split_whitespace()
+        .next()
+        .unwrap_or("0")
+        .parse()
+        .unwrap_or(0)
 }
 
 #[wasm_bindgen_test]
@@ -70,7 +93,12 @@ async fn app_mounts_trains_on_click_and_plots_points() {
     load_plotly();
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
-    let config = TrainConfig { batch_size: 16, eval_every: 2, eval_points: 300, ..TrainConfig::default() };
+    let config = TrainConfig {
+        batch_size: 16,
+        eval_every: 2,
+        eval_points: 300,
+        ..TrainConfig::default()
+    };
     let ds = mnist();
     leptos::mount::mount_to(root.clone().unchecked_into(), move || {
         view! { <App source=DataSource::Memory(ds.clone()) backend=BackendChoice::Cpu config=config.clone() /> }
@@ -79,33 +107,63 @@ async fn app_mounts_trains_on_click_and_plots_points() {
 
     let train: web_sys::HtmlButtonElement = by_testid(&root, "train").unchecked_into();
     wait_for("the Train button to be enabled", 60.0, || !train.disabled()).await;
-    assert!(by_testid(&root, "backend-info").text_content().unwrap().starts_with("CPU"));
+    assert!(
+        by_testid(&root, "backend-info")
+            .text_content()
+            .unwrap()
+            .starts_with("CPU")
+    );
     train.click();
     let steps = by_testid(&root, "step-count");
     let points = by_testid(&root, "points-count");
     wait_for("4 training steps", 120.0, || number(&steps) >= 4).await;
     wait_for("300 points in the plot", 120.0, || number(&points) >= 300).await;
     by_testid(&root, "pause").click();
-    wait_for("the paused state", 60.0, || by_testid(&root, "run-state").text_content().unwrap() == "paused").await;
+    wait_for("the paused state", 60.0, || {
+        by_testid(&root, "run-state").text_content().unwrap() == "paused"
+    })
+    .await;
 
     // The plot itself holds the points: plotly's graph div has one trace per class.
     let plot = by_testid(&root, "embedding-plot");
-    let data: js_sys::Array = js_sys::Reflect::get(&plot, &"data".into()).unwrap().unchecked_into();
+    let data: js_sys::Array = js_sys::Reflect::get(&plot, &"data".into())
+        .unwrap()
+        .unchecked_into();
     assert_eq!(data.length(), 10, "one trace per class");
     let loss = by_testid(&root, "loss").text_content().unwrap();
-    assert!(loss.parse::<f32>().is_ok_and(f32::is_finite), "loss shown: {loss}");
-    assert!(root.query_selector("[data-testid='error']").unwrap().is_none(), "no error banner");
+    assert!(
+        loss.parse::<f32>().is_ok_and(f32::is_finite),
+        "loss shown: {loss}"
+    );
+    assert!(
+        root.query_selector("[data-testid='error']")
+            .unwrap()
+            .is_none(),
+        "no error banner"
+    );
 
     // Reset clears the run.
     by_testid(&root, "reset").click();
-    wait_for("the reset", 30.0, || by_testid(&root, "step-count").text_content().unwrap().starts_with("0 /")).await;
+    wait_for("the reset", 30.0, || {
+        by_testid(&root, "step-count")
+            .text_content()
+            .unwrap()
+            .starts_with("0 /")
+    })
+    .await;
 }
 
 #[wasm_bindgen_test]
 async fn corrupt_dataset_bytes_give_a_message_not_a_panic() {
     let mut bad = IMAGES.to_vec();
     bad.truncate(bad.len() / 3);
-    let err = ImageSet::from_idx(("t10k-images", &bad), ("t10k-labels", LABELS), 10, Limits::default()).unwrap_err();
+    let err = ImageSet::from_idx(
+        ("t10k-images", &bad),
+        ("t10k-labels", LABELS),
+        10,
+        Limits::default(),
+    )
+    .unwrap_err();
     assert!(err.to_string().starts_with("t10k-images:"), "{err}");
 }
 
@@ -118,17 +176,29 @@ async fn webgpu_training_step_matches_cpu() {
         Err(e) => panic!("WebGPU is required for this test and is unavailable: {e}"),
     };
     let ds = mnist();
-    let config = TrainConfig { batch_size: 8, eval_points: 32, ..TrainConfig::default() };
+    let config = TrainConfig {
+        batch_size: 8,
+        eval_points: 32,
+        ..TrainConfig::default()
+    };
     let mut on_gpu = Trainer::new(config.clone(), ds.clone(), &gpu).unwrap();
     let mut on_cpu = Trainer::new(config, ds, &playground::backend::cpu()).unwrap();
     for step in 1..=2 {
         let g = on_gpu.train_step().await.unwrap().loss;
         let c = on_cpu.train_step().await.unwrap().loss;
         web_sys::console::log_1(&format!("step {step}: WebGPU loss {g}, CPU loss {c}").into());
-        assert!((g - c).abs() <= 1e-3 * c.abs().max(1.0), "step {step}: WebGPU {g} vs CPU {c}");
+        assert!(
+            (g - c).abs() <= 1e-3 * c.abs().max(1.0),
+            "step {step}: WebGPU {g} vs CPU {c}"
+        );
     }
     let eg = on_gpu.embed_test_subset().await.unwrap();
     let ec = on_cpu.embed_test_subset().await.unwrap();
-    let worst = eg.points.iter().zip(&ec.points).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    let worst = eg
+        .points
+        .iter()
+        .zip(&ec.points)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
     assert!(worst < 1e-2, "embeddings differ by up to {worst}");
 }

@@ -83,7 +83,9 @@ mod native {
         fn num<T: std::str::FromStr>(&mut self, name: &str, default: T) -> Result<T, String> {
             match self.take(name) {
                 None => Ok(default),
-                Some(v) => v.parse().map_err(|_| format!("--{name}: '{v}' is not a valid number")),
+                Some(v) => v
+                    .parse()
+                    .map_err(|_| format!("--{name}: '{v}' is not a valid number")),
             }
         }
 
@@ -129,15 +131,18 @@ mod native {
         let d = TrainConfig::default();
         let dataset = match f.take("dataset") {
             None => d.dataset,
-            Some(id) => DatasetKind::from_id(&id).ok_or_else(|| format!("--dataset: unknown dataset '{id}'"))?,
+            Some(id) => DatasetKind::from_id(&id)
+                .ok_or_else(|| format!("--dataset: unknown dataset '{id}'"))?,
         };
         let activation = match f.take("activation") {
             None => d.activation,
-            Some(id) => Activation::from_id(&id).ok_or_else(|| format!("--activation: unknown activation '{id}'"))?,
+            Some(id) => Activation::from_id(&id)
+                .ok_or_else(|| format!("--activation: unknown activation '{id}'"))?,
         };
         let backend = match f.take("backend") {
             None => BackendKind::Cpu,
-            Some(id) => BackendKind::from_id(&id).ok_or_else(|| format!("--backend: unknown backend '{id}' (cpu or wgpu)"))?,
+            Some(id) => BackendKind::from_id(&id)
+                .ok_or_else(|| format!("--backend: unknown backend '{id}' (cpu or wgpu)"))?,
         };
         let config = TrainConfig {
             dataset,
@@ -194,12 +199,18 @@ mod native {
     }
 
     fn write_csv(dir: &Path, e: &playground::train::Embedding, dim: usize) -> Result<(), String> {
-        std::fs::create_dir_all(dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
         let axes = ["x", "y", "z"];
         let mut s = axes[..dim].join(",") + ",label,prediction\n";
         for (i, p) in e.points.chunks_exact(dim).enumerate() {
             let coords: Vec<String> = p.iter().map(|v| v.to_string()).collect();
-            s += &format!("{},{},{}\n", coords.join(","), e.labels[i], e.predictions[i]);
+            s += &format!(
+                "{},{},{}\n",
+                coords.join(","),
+                e.labels[i],
+                e.predictions[i]
+            );
         }
         let path = dir.join("test_embeddings.csv");
         std::fs::write(&path, s).map_err(|err| format!("cannot write {}: {err}", path.display()))

@@ -184,7 +184,12 @@ impl Dataset {
     ///
     /// # Errors
     /// [`DataError::Shape`] when the splits disagree or are empty.
-    pub fn new(name: &str, class_names: Vec<String>, train: ImageSet, test: ImageSet) -> Result<Self, DataError> {
+    pub fn new(
+        name: &str,
+        class_names: Vec<String>,
+        train: ImageSet,
+        test: ImageSet,
+    ) -> Result<Self, DataError> {
         let shape = |s: &ImageSet| [s.channels, s.height, s.width];
         if shape(&train) != shape(&test) || train.is_empty() || test.is_empty() {
             return Err(DataError::Shape {
@@ -215,8 +220,18 @@ impl Dataset {
         let names = kind.files();
         let classes = kind.class_names();
         let limits = Limits::default();
-        let train = ImageSet::from_idx((&names[0], files[0]), (&names[1], files[1]), classes.len(), limits)?;
-        let test = ImageSet::from_idx((&names[2], files[2]), (&names[3], files[3]), classes.len(), limits)?;
+        let train = ImageSet::from_idx(
+            (&names[0], files[0]),
+            (&names[1], files[1]),
+            classes.len(),
+            limits,
+        )?;
+        let test = ImageSet::from_idx(
+            (&names[2], files[2]),
+            (&names[3], files[3]),
+            classes.len(),
+            limits,
+        )?;
         Self::new(kind.title(), classes, train, test).map_err(|error| FileError {
             file: names[2].clone(),
             error,

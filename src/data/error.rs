@@ -18,7 +18,9 @@ pub enum DataError {
         found: u32,
     },
     /// An element type other than unsigned byte.
-    #[error("unsupported IDX element type 0x{code:02x} (only 0x08, unsigned byte, is used by these datasets)")]
+    #[error(
+        "unsupported IDX element type 0x{code:02x} (only 0x08, unsigned byte, is used by these datasets)"
+    )]
     ElementType {
         /// The type code found.
         code: u8,

@@ -211,11 +211,20 @@ mod tests {
     fn rejects_every_kind_of_bad_bytes() {
         let raw = idx_bytes(&[2, 3], &[1, 2, 3, 4, 5, 6]);
         let l = Limits::default();
-        assert!(matches!(parse_idx(&raw[..2], l), Err(DataError::Truncated { .. })));
-        assert!(matches!(parse_idx(&raw[..7], l), Err(DataError::Truncated { .. })));
+        assert!(matches!(
+            parse_idx(&raw[..2], l),
+            Err(DataError::Truncated { .. })
+        ));
+        assert!(matches!(
+            parse_idx(&raw[..7], l),
+            Err(DataError::Truncated { .. })
+        ));
         assert!(matches!(
             parse_idx(&raw[..raw.len() - 1], l),
-            Err(DataError::Length { expected: 18, actual: 17 })
+            Err(DataError::Length {
+                expected: 18,
+                actual: 17
+            })
         ));
         let mut long = raw.clone();
         long.push(0);
@@ -225,10 +234,16 @@ mod tests {
         assert!(matches!(parse_idx(&magic, l), Err(DataError::Magic { .. })));
         let mut ty = raw.clone();
         ty[2] = 0x0d; // f32: valid IDX, not ours
-        assert!(matches!(parse_idx(&ty, l), Err(DataError::ElementType { code: 0x0d })));
+        assert!(matches!(
+            parse_idx(&ty, l),
+            Err(DataError::ElementType { code: 0x0d })
+        ));
         let mut nd = raw.clone();
         nd[3] = 9;
-        assert!(matches!(parse_idx(&nd, l), Err(DataError::Dims { count: 9, .. })));
+        assert!(matches!(
+            parse_idx(&nd, l),
+            Err(DataError::Dims { count: 9, .. })
+        ));
         // Gzip: truncated stream and too-short content.
         let gz = gzip(&raw);
         assert!(parse_idx(&gz[..gz.len() / 2], l).is_err());
@@ -247,7 +262,10 @@ mod tests {
             Err(DataError::TooLarge { .. })
         ));
         let big = idx_bytes(&[60_000, 28, 28, 1000], &[]);
-        assert!(matches!(parse_idx(&gzip(&big), Limits::default()), Err(DataError::TooLarge { .. })));
+        assert!(matches!(
+            parse_idx(&gzip(&big), Limits::default()),
+            Err(DataError::TooLarge { .. })
+        ));
     }
 
     #[test]
@@ -262,7 +280,10 @@ mod tests {
         match parse_idx(&gzip(&bomb), limits) {
             Err(DataError::Length { expected, actual }) => {
                 assert_eq!(expected, 108);
-                assert!(actual <= 8 + 101 + (1 << 20), "inflated past the cap: {actual}");
+                assert!(
+                    actual <= 8 + 101 + (1 << 20),
+                    "inflated past the cap: {actual}"
+                );
             }
             other => panic!("expected a length error, got {other:?}"),
         }

@@ -45,7 +45,7 @@ pub struct EpochSampler {
 impl EpochSampler {
     /// A sampler over `0..len`, seeded.
     pub fn new(len: usize, seed: u64) -> Self {
-        let mut rng = Rng::new(seed ^ 0x5eed_0f_ba7c_4e5);
+        let mut rng = Rng::new(seed ^ 0x0005_eed0_fba7_c4e5);
         let mut order: Vec<usize> = (0..len).collect();
         rng.shuffle(&mut order);
         Self {
@@ -109,7 +109,13 @@ mod tests {
         let mut t = EpochSampler::new(10, 3);
         let replay: Vec<usize> = (0..4).flat_map(|_| t.next_batch(3)).collect();
         let mut s = EpochSampler::new(10, 3);
-        assert_eq!(replay, (0..4).flat_map(|_| s.next_batch(3)).collect::<Vec<_>>());
-        assert_ne!(EpochSampler::new(10, 3).next_batch(10), EpochSampler::new(10, 4).next_batch(10));
+        assert_eq!(
+            replay,
+            (0..4).flat_map(|_| s.next_batch(3)).collect::<Vec<_>>()
+        );
+        assert_ne!(
+            EpochSampler::new(10, 3).next_batch(10),
+            EpochSampler::new(10, 4).next_batch(10)
+        );
     }
 }

@@ -5,7 +5,11 @@ pub fn accuracy(predictions: &[u8], labels: &[u8]) -> f64 {
     if labels.is_empty() {
         return 0.0;
     }
-    let hits = predictions.iter().zip(labels).filter(|(p, l)| p == l).count();
+    let hits = predictions
+        .iter()
+        .zip(labels)
+        .filter(|(p, l)| p == l)
+        .count();
     hits as f64 / labels.len() as f64
 }
 
@@ -75,7 +79,13 @@ pub struct Curves {
 
 impl Curves {
     /// Appends one training step.
-    pub fn push_step(&mut self, step: usize, loss: f64, batch_accuracy: f64, terms: &[(String, f32)]) {
+    pub fn push_step(
+        &mut self,
+        step: usize,
+        loss: f64,
+        batch_accuracy: f64,
+        terms: &[(String, f32)],
+    ) {
         let le = self.loss_ema.get_or_insert(Ema::new(0.9));
         let ls = le.push(loss);
         let ae = self.acc_ema.get_or_insert(Ema::new(0.9));

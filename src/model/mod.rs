@@ -82,11 +82,17 @@ impl CnnConfig {
         if !matches!(self.channels, 1 | 3) {
             return Err(format!("channels must be 1 or 3, got {}", self.channels));
         }
-        if self.image_size < 4 || self.image_size % 4 != 0 || self.image_size > 256 {
-            return Err(format!("image_size must be a multiple of 4 in 4..=256, got {}", self.image_size));
+        if self.image_size < 4 || !self.image_size.is_multiple_of(4) || self.image_size > 256 {
+            return Err(format!(
+                "image_size must be a multiple of 4 in 4..=256, got {}",
+                self.image_size
+            ));
         }
         if !(1..=64).contains(&self.embed_dim) {
-            return Err(format!("embed_dim must be in 1..=64, got {}", self.embed_dim));
+            return Err(format!(
+                "embed_dim must be in 1..=64, got {}",
+                self.embed_dim
+            ));
         }
         Ok(())
     }

@@ -63,16 +63,25 @@ impl TrainConfig {
             return Err(format!("lr must be in (0, 1], got {}", self.lr));
         }
         if !(1..=1024).contains(&self.batch_size) {
-            return Err(format!("batch_size must be in 1..=1024, got {}", self.batch_size));
+            return Err(format!(
+                "batch_size must be in 1..=1024, got {}",
+                self.batch_size
+            ));
         }
         if !(1..=100).contains(&self.epochs) {
             return Err(format!("epochs must be in 1..=100, got {}", self.epochs));
         }
         if !(1..=10_000).contains(&self.eval_every) {
-            return Err(format!("eval_every must be in 1..=10000, got {}", self.eval_every));
+            return Err(format!(
+                "eval_every must be in 1..=10000, got {}",
+                self.eval_every
+            ));
         }
         if !(1..=10_000).contains(&self.eval_points) {
-            return Err(format!("eval_points must be in 1..=10000, got {}", self.eval_points));
+            return Err(format!(
+                "eval_points must be in 1..=10000, got {}",
+                self.eval_points
+            ));
         }
         self.loss.validate()
     }

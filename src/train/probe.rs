@@ -20,7 +20,11 @@ pub const PROBE_BATCH: usize = 32;
 ///
 /// # Errors
 /// Whatever the device reports.
-pub async fn step_ms(config: &TrainConfig, dataset: Arc<Dataset>, device: &Device) -> Result<f64, TrainError> {
+pub async fn step_ms(
+    config: &TrainConfig,
+    dataset: Arc<Dataset>,
+    device: &Device,
+) -> Result<f64, TrainError> {
     let config = TrainConfig {
         batch_size: PROBE_BATCH,
         epochs: 1,

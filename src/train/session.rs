@@ -68,6 +68,7 @@ pub struct Session {
     single_step: bool,
     embedding: Option<Embedding>,
     embed_due: bool,
+    embedded_step: Option<usize>,
 }
 
 impl std::fmt::Debug for Session {
@@ -91,6 +92,7 @@ impl Session {
             single_step: false,
             embedding: None,
             embed_due: false,
+            embedded_step: None,
         }
     }
 
@@ -135,7 +137,9 @@ impl Session {
             Command::Start => match self.state {
                 RunState::Running => vec![],
                 RunState::Finished | RunState::Failed => {
-                    vec![Event::Error("this run has ended: reset to train again".into())]
+                    vec![Event::Error(
+                        "this run has ended: reset to train again".into(),
+                    )]
                 }
                 _ => self.begin(false),
             },
@@ -143,11 +147,19 @@ impl Session {
                 RunState::Idle | RunState::Paused => self.begin(true),
                 RunState::Running => vec![],
                 RunState::Finished | RunState::Failed => {
-                    vec![Event::Error("this run has ended: reset to train again".into())]
+                    vec![Event::Error(
+                        "this run has ended: reset to train again".into(),
+                    )]
                 }
             },
             Command::Pause => {
                 self.single_step = false;
+                // Show where training stopped, if the plot is behind.
+                if let Some(t) = &self.trainer
+                    && self.embedded_step != Some(t.step())
+                {
+                    self.embed_due = true;
+                }
                 if self.state == RunState::Running {
                     self.set_state(RunState::Paused)
                 } else {
@@ -178,6 +190,7 @@ impl Session {
         self.single_step = false;
         self.embedding = None;
         self.embed_due = false;
+        self.embedded_step = None;
         let mut ev = self.set_state(RunState::Idle);
         if self.state == RunState::Idle && ev.is_empty() {
             ev.push(Event::State(RunState::Idle));
@@ -249,6 +262,7 @@ impl Session {
             if partial.len() < total {
                 return vec![];
             }
+            self.embedded_step = Some(partial.step);
             let done = self.embedding.take().map(Event::Embedding);
             return done.into_iter().collect();
         }
@@ -262,7 +276,7 @@ impl Session {
             Ok(stats) => {
                 let every = trainer.config().eval_every;
                 let finished = stats.finished;
-                if finished || stats.step % every == 0 || self.single_step {
+                if finished || stats.step.is_multiple_of(every) || self.single_step {
                     self.embed_due = true;
                 }
                 self.single_step = false;
@@ -286,4 +300,3 @@ pub async fn run_to_end(session: &mut Session) -> Vec<Event> {
     }
     events
 }
-

@@ -37,7 +37,9 @@ pub enum TrainError {
     #[error("invalid configuration: {0}")]
     Config(String),
     /// The loss became NaN or infinite; the model keeps its last good weights.
-    #[error("the loss diverged at step {step} (loss = {loss}); training stopped, the last good state is kept — lower the learning rate and reset")]
+    #[error(
+        "the loss diverged at step {step} (loss = {loss}); training stopped, the last good state is kept — lower the learning rate and reset"
+    )]
     Diverged {
         /// Step whose loss was not finite.
         step: usize,
@@ -104,7 +106,13 @@ impl Embedding {
 ///
 /// # Shapes
 /// - output: `[indices.len(), channels, height, width]`
-pub fn images_tensor(set: &ImageSet, indices: &[usize], mean: &[f32], std: &[f32], device: &Device) -> Tensor<4> {
+pub fn images_tensor(
+    set: &ImageSet,
+    indices: &[usize],
+    mean: &[f32],
+    std: &[f32],
+    device: &Device,
+) -> Tensor<4> {
     let plane = set.height * set.width;
     let mut out = Vec::with_capacity(indices.len() * set.image_len());
     for &i in indices {
@@ -147,7 +155,11 @@ impl Trainer {
     ///
     /// # Errors
     /// [`TrainError::Config`] for an invalid configuration or a dataset the model cannot take.
-    pub fn new(config: TrainConfig, dataset: Arc<Dataset>, device: &Device) -> Result<Self, TrainError> {
+    pub fn new(
+        config: TrainConfig,
+        dataset: Arc<Dataset>,
+        device: &Device,
+    ) -> Result<Self, TrainError> {
         config.validate().map_err(TrainError::Config)?;
         let t = &dataset.train;
         if t.height != t.width {
@@ -223,7 +235,11 @@ impl Trainer {
 
     /// Training throughput so far, in samples per second of step time.
     pub fn samples_per_sec(&self) -> f64 {
-        if self.busy_secs > 0.0 { self.samples as f64 / self.busy_secs } else { 0.0 }
+        if self.busy_secs > 0.0 {
+            self.samples as f64 / self.busy_secs
+        } else {
+            0.0
+        }
     }
 
     /// The current model (trainable copy).
@@ -268,7 +284,10 @@ impl Trainer {
         self.step += 1;
         let loss = values[0];
         if !loss.is_finite() {
-            return Err(TrainError::Diverged { step: self.step, loss });
+            return Err(TrainError::Diverged {
+                step: self.step,
+                loss,
+            });
         }
         self.model = updated;
         self.samples += n;
@@ -313,7 +332,12 @@ impl Trainer {
         for chunk in indices.chunks(500) {
             let x = images_tensor(set, chunk, &ds.mean, &ds.std, &device);
             let z = model.net.forward(x);
-            let pred = model.loss.scores(z.clone()).argmax(1).float().flatten::<1>(0, 1);
+            let pred = model
+                .loss
+                .scores(z.clone())
+                .argmax(1)
+                .float()
+                .flatten::<1>(0, 1);
             let both = Tensor::cat(vec![z.flatten::<1>(0, 1), pred], 0)
                 .into_data_async()
                 .await

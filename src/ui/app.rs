@@ -108,7 +108,9 @@ fn load_data(ui: Ui, source: DataSource) {
                     });
                     ui.send(Msg::Dataset(Arc::new(ds)));
                 }
-                Err(e) => ui.error.set(Some(format!("Could not load {}: {e}", kind.title()))),
+                Err(e) => ui
+                    .error
+                    .set(Some(format!("Could not load {}: {e}", kind.title()))),
             }
         }),
     }
@@ -134,5 +136,6 @@ async fn fetch_dataset(ui: Ui, base: &str, kind: DatasetKind) -> Result<Dataset,
         bytes.push(b);
     }
     crate::web::yield_now().await;
-    Dataset::from_files(kind, [&bytes[0], &bytes[1], &bytes[2], &bytes[3]]).map_err(|e| e.to_string())
+    Dataset::from_files(kind, [&bytes[0], &bytes[1], &bytes[2], &bytes[3]])
+        .map_err(|e| e.to_string())
 }

@@ -10,7 +10,8 @@ use crate::viz::class_series;
 use crate::web::plot;
 
 fn root(node: NodeRef<Div>) -> Option<web_sys::HtmlElement> {
-    node.get_untracked().map(|d| d.unchecked_into::<web_sys::HtmlElement>())
+    node.get_untracked()
+        .map(|d| d.unchecked_into::<web_sys::HtmlElement>())
 }
 
 /// The live embedding of the test subset, coloured by class, with a legend.
@@ -19,7 +20,9 @@ pub fn EmbeddingPlot() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let node = NodeRef::<Div>::new();
     Effect::new(move |_| {
-        let Some(emb) = ui.embedding.get() else { return };
+        let Some(emb) = ui.embedding.get() else {
+            return;
+        };
         let names = ui.class_names.get_untracked();
         let Some(el) = root(node) else { return };
         let series = class_series(&emb, &names);
@@ -87,7 +90,9 @@ pub fn Curves() -> impl IntoView {
                 ("test subset", &c.eval_steps, &c.eval_accuracy, "#D55E00"),
             ],
         );
-        let (Some(l), Some(a)) = (root(loss_node), root(acc_node)) else { return };
+        let (Some(l), Some(a)) = (root(loss_node), root(acc_node)) else {
+            return;
+        };
         leptos::task::spawn_local(async move {
             if let Err(e) = plot::react(&l, &loss_fig).await {
                 ui.error.set(Some(e));

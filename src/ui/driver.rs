@@ -48,7 +48,13 @@ async fn run(ui: Ui, mut rx: UnboundedReceiver<Msg>) {
                 dispatch(ui, &session, events);
                 if !backend_ready {
                     backend_ready = true;
-                    select_backend(ui, &mut session, dataset.clone(), ui.backend_choice.get_untracked()).await;
+                    select_backend(
+                        ui,
+                        &mut session,
+                        dataset.clone(),
+                        ui.backend_choice.get_untracked(),
+                    )
+                    .await;
                 }
             }
             Some(Msg::Backend(choice)) => {
@@ -65,7 +71,12 @@ async fn run(ui: Ui, mut rx: UnboundedReceiver<Msg>) {
 }
 
 /// Picks the device for `choice` and installs it (which resets the run).
-async fn select_backend(ui: Ui, session: &mut Session, dataset: Option<Arc<Dataset>>, choice: BackendChoice) {
+async fn select_backend(
+    ui: Ui,
+    session: &mut Session,
+    dataset: Option<Arc<Dataset>>,
+    choice: BackendChoice,
+) {
     ui.backend_info.set("choosing a backend…".into());
     let (device, info) = choose(session, dataset, choice).await;
     ui.backend_info.set(info);
@@ -73,14 +84,23 @@ async fn select_backend(ui: Ui, session: &mut Session, dataset: Option<Arc<Datas
     dispatch(ui, session, events);
 }
 
-async fn choose(session: &Session, dataset: Option<Arc<Dataset>>, choice: BackendChoice) -> (Device, String) {
+async fn choose(
+    session: &Session,
+    dataset: Option<Arc<Dataset>>,
+    choice: BackendChoice,
+) -> (Device, String) {
     let cpu = crate::backend::cpu();
     if choice == BackendChoice::Cpu {
         return (cpu, "CPU (WebAssembly SIMD), chosen by you".into());
     }
     let gpu = match gpu::webgpu_device().await {
         Ok(d) => d,
-        Err(e) => return (cpu, format!("CPU — {e}; training on the CPU backend instead")),
+        Err(e) => {
+            return (
+                cpu,
+                format!("CPU — {e}; training on the CPU backend instead"),
+            );
+        }
     };
     if choice == BackendChoice::WebGpu {
         return (gpu, "WebGPU, chosen by you".into());
@@ -93,8 +113,20 @@ async fn choose(session: &Session, dataset: Option<Arc<Dataset>>, choice: Backen
     yield_now().await;
     let c = probe::step_ms(config, ds, &cpu).await;
     match (g, c) {
-        (Ok(g), Ok(c)) if g <= c => (gpu, format!("WebGPU — measured {g:.0} ms/step vs CPU {c:.0} ms/step (batch {})", probe::PROBE_BATCH)),
-        (Ok(g), Ok(c)) => (cpu, format!("CPU — measured {c:.0} ms/step vs WebGPU {g:.0} ms/step (batch {}); WebGPU here is slower", probe::PROBE_BATCH)),
+        (Ok(g), Ok(c)) if g <= c => (
+            gpu,
+            format!(
+                "WebGPU — measured {g:.0} ms/step vs CPU {c:.0} ms/step (batch {})",
+                probe::PROBE_BATCH
+            ),
+        ),
+        (Ok(g), Ok(c)) => (
+            cpu,
+            format!(
+                "CPU — measured {c:.0} ms/step vs WebGPU {g:.0} ms/step (batch {}); WebGPU here is slower",
+                probe::PROBE_BATCH
+            ),
+        ),
         (Err(e), _) => (cpu, format!("CPU — WebGPU failed its probe ({e})")),
         (Ok(_), Err(e)) => (gpu, format!("WebGPU — the CPU probe failed ({e})")),
     }
@@ -115,7 +147,14 @@ fn dispatch(ui: Ui, session: &Session, events: Vec<Event>) {
                 }
             }
             Event::Step(stats) => {
-                ui.curves.update(|c| c.push_step(stats.step, stats.loss as f64, stats.batch_accuracy as f64, &stats.terms));
+                ui.curves.update(|c| {
+                    c.push_step(
+                        stats.step,
+                        stats.loss as f64,
+                        stats.batch_accuracy as f64,
+                        &stats.terms,
+                    )
+                });
                 if let Some(t) = session.trainer() {
                     ui.total_steps.set(t.total_steps());
                 }

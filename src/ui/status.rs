@@ -70,7 +70,11 @@ pub fn Progress() -> impl IntoView {
             .map(duration)
             .unwrap_or_else(|| "–".into());
         let eval = ui.curves.with(|c| c.eval_accuracy.last().copied());
-        let pct = if total > 0 { 100.0 * step as f64 / total as f64 } else { 0.0 };
+        let pct = if total > 0 {
+            100.0 * step as f64 / total as f64
+        } else {
+            0.0
+        };
         view! {
             <dl class="progress" data-testid="progress">
                 <dt>"Epoch"</dt><dd data-testid="epoch">{format!("{epoch:.2}")}</dd>

@@ -4,8 +4,8 @@ use crate::train::Embedding;
 
 /// Okabe–Ito's colour-blind-safe palette, extended to ten classes with two greys-free hues.
 pub const PALETTE: [&str; 10] = [
-    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000", "#882255",
-    "#44AA99",
+    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000",
+    "#882255", "#44AA99",
 ];
 
 /// The points of one class, ready to become one scatter trace.
@@ -43,8 +43,15 @@ pub fn class_series(e: &Embedding, class_names: &[String]) -> Vec<ClassSeries> {
             index: vec![],
         })
         .collect();
-    for (i, (&l, p)) in e.labels.iter().zip(e.points.chunks_exact(e.dim)).enumerate() {
-        let Some(s) = out.get_mut(l as usize) else { continue };
+    for (i, (&l, p)) in e
+        .labels
+        .iter()
+        .zip(e.points.chunks_exact(e.dim))
+        .enumerate()
+    {
+        let Some(s) = out.get_mut(l as usize) else {
+            continue;
+        };
         s.x.push(p[0]);
         s.y.push(p.get(1).copied().unwrap_or(0.0));
         if e.dim >= 3 {

@@ -18,9 +18,15 @@ pub async fn fetch_bytes(
     let resp = JsFuture::from(window.fetch_with_str(url))
         .await
         .map_err(|e| format!("network error fetching {url}: {}", js_error(&e)))?;
-    let resp: web_sys::Response = resp.dyn_into().map_err(|_| "fetch returned no Response".to_string())?;
+    let resp: web_sys::Response = resp
+        .dyn_into()
+        .map_err(|_| "fetch returned no Response".to_string())?;
     if !resp.ok() {
-        return Err(format!("{url}: HTTP {} {}", resp.status(), resp.status_text()));
+        return Err(format!(
+            "{url}: HTTP {} {}",
+            resp.status(),
+            resp.status_text()
+        ));
     }
     let total = resp
         .headers()
@@ -29,9 +35,14 @@ pub async fn fetch_bytes(
         .flatten()
         .and_then(|v| v.parse::<u64>().ok());
     if total.is_some_and(|t| t as usize > max_bytes) {
-        return Err(format!("{url}: {} bytes is over the limit of {max_bytes}", total.unwrap_or(0)));
+        return Err(format!(
+            "{url}: {} bytes is over the limit of {max_bytes}",
+            total.unwrap_or(0)
+        ));
     }
-    let body = resp.body().ok_or_else(|| format!("{url}: empty response body"))?;
+    let body = resp
+        .body()
+        .ok_or_else(|| format!("{url}: empty response body"))?;
     let reader: web_sys::ReadableStreamDefaultReader = body
         .get_reader()
         .dyn_into()
@@ -50,10 +61,14 @@ pub async fn fetch_bytes(
             break;
         }
         let value = js_sys::Reflect::get(&chunk, &"value".into()).map_err(|e| js_error(&e))?;
-        let bytes: Uint8Array = value.dyn_into().map_err(|_| "unexpected chunk type".to_string())?;
+        let bytes: Uint8Array = value
+            .dyn_into()
+            .map_err(|_| "unexpected chunk type".to_string())?;
         if out.len() + bytes.length() as usize > max_bytes {
             let _ = reader.cancel();
-            return Err(format!("{url}: response is over the limit of {max_bytes} bytes"));
+            return Err(format!(
+                "{url}: response is over the limit of {max_bytes} bytes"
+            ));
         }
         let start = out.len();
         out.resize(start + bytes.length() as usize, 0);

@@ -13,7 +13,12 @@ use crate::viz::ClassSeries;
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(catch, js_namespace = Plotly, js_name = react)]
-    async fn plotly_react(root: &web_sys::HtmlElement, data: JsValue, layout: JsValue, config: JsValue) -> Result<JsValue, JsValue>;
+    async fn plotly_react(
+        root: &web_sys::HtmlElement,
+        data: JsValue,
+        layout: JsValue,
+        config: JsValue,
+    ) -> Result<JsValue, JsValue>;
 }
 
 /// Whether plotly.js is loaded on this page.
@@ -32,7 +37,9 @@ pub async fn react(root: &web_sys::HtmlElement, plot: &Plot) -> Result<(), Strin
     let mut fig: serde_json::Value =
         serde_json::from_str(&plot.to_json()).map_err(|e| format!("plot JSON: {e}"))?;
     fig["layout"]["uirevision"] = "keep".into();
-    let to_js = |v: &serde_json::Value| js_sys::JSON::parse(&v.to_string()).map_err(|e| super::fetch::js_error(&e));
+    let to_js = |v: &serde_json::Value| {
+        js_sys::JSON::parse(&v.to_string()).map_err(|e| super::fetch::js_error(&e))
+    };
     let data = to_js(&fig["data"])?;
     let layout = to_js(&fig["layout"])?;
     let config = to_js(&serde_json::json!({ "responsive": true, "displaylogo": false }))?;
@@ -43,7 +50,11 @@ pub async fn react(root: &web_sys::HtmlElement, plot: &Plot) -> Result<(), Strin
 }
 
 fn base_layout(title: &str, dark: bool) -> Layout {
-    let (bg, _fg) = if dark { ("#15171c", "#e8e8e8") } else { ("#ffffff", "#222222") };
+    let (bg, _fg) = if dark {
+        ("#15171c", "#e8e8e8")
+    } else {
+        ("#ffffff", "#222222")
+    };
     Layout::new()
         .title(Title::with_text(title))
         .margin(Margin::new().left(40).right(10).top(40).bottom(30))
@@ -55,7 +66,9 @@ fn base_layout(title: &str, dark: bool) -> Layout {
 pub fn embedding_plot(series: &[ClassSeries], dim: usize, title: &str) -> Plot {
     let mut plot = Plot::new();
     for s in series {
-        let marker = Marker::new().color(s.color).size(if dim == 3 { 2 } else { 4 });
+        let marker = Marker::new()
+            .color(s.color)
+            .size(if dim == 3 { 2 } else { 4 });
         if dim == 3 {
             plot.add_trace(
                 Scatter3D::new(s.x.clone(), s.y.clone(), s.z.clone())
@@ -93,17 +106,18 @@ pub fn curves_plot(title: &str, curves: &[(&str, &[f64], &[f64], &str)]) -> Plot
                 .marker(Marker::new().color(color.to_string())),
         );
     }
-    plot.set_layout(
-        base_layout(title, false)
-            .x_axis(Axis::new().title(Title::with_text("step"))),
-    );
+    plot.set_layout(base_layout(title, false).x_axis(Axis::new().title(Title::with_text("step"))));
     plot
 }
 
 /// Number of points currently drawn in a plotly root (`gd.data[*].x.length` summed).
 pub fn plotted_points(root: &web_sys::HtmlElement) -> usize {
-    let Ok(data) = js_sys::Reflect::get(root, &"data".into()) else { return 0 };
-    let Ok(traces) = data.dyn_into::<js_sys::Array>() else { return 0 };
+    let Ok(data) = js_sys::Reflect::get(root, &"data".into()) else {
+        return 0;
+    };
+    let Ok(traces) = data.dyn_into::<js_sys::Array>() else {
+        return 0;
+    };
     traces
         .iter()
         .map(|t| {

@@ -20,5 +20,8 @@ pub fn mnist_bytes() -> [Vec<u8>; 4] {
 
 pub fn mnist() -> Arc<Dataset> {
     let b = mnist_bytes();
-    Arc::new(Dataset::from_files(DatasetKind::Mnist, [&b[0], &b[1], &b[2], &b[3]]).expect("real MNIST parses"))
+    Arc::new(
+        Dataset::from_files(DatasetKind::Mnist, [&b[0], &b[1], &b[2], &b[3]])
+            .expect("real MNIST parses"),
+    )
 }

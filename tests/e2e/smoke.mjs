@@ -4,38 +4,12 @@
 //
 //   node tests/e2e/smoke.mjs            (after `trunk build`)
 //   SCREENSHOTS=dir node tests/e2e/smoke.mjs   also saves screenshots
-import http from 'node:http';
-import fs from 'node:fs';
 import path from 'node:path';
-import os from 'node:os';
-import { chromium } from 'playwright-core';
+import { serve, launch, until, num } from './harness.mjs';
 
-const dist = path.resolve(process.env.DIST || 'dist');
 const shots = process.env.SCREENSHOTS;
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm',
-  '.css': 'text/css', '.json': 'application/json', '.gz': 'application/gzip' };
-
-const server = http.createServer((req, res) => {
-  const url = new URL(req.url, 'http://x');
-  let file = path.join(dist, decodeURIComponent(url.pathname));
-  if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-  fs.readFile(file, (err, body) => {
-    if (err) { res.writeHead(404).end('not found'); return; }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream',
-      'content-length': body.length });
-    res.end(body);
-  });
-});
-await new Promise(r => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${server.address().port}/`;
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader',
-    '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', '--disable-quic', `--user-data-dir=${fs.mkdtempSync(path.join(os.tmpdir(), 'ep-'))}`],
-});
+const { base, close } = await serve(process.env.DIST || 'dist');
+const browser = await launch();
 
 let failures = 0;
 async function check(name, fn) {
@@ -55,15 +29,6 @@ async function check(name, fn) {
     await page.close();
   }
 }
-const num = async (page, id) => parseInt((await page.getByTestId(id).textContent()).trim(), 10);
-async function until(what, ms, cond) {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 200));
-  }
-}
-
 await check('downloads MNIST, trains on the CPU backend and plots 2,000 points', async (page, errors) => {
   await page.goto(base + '?backend=cpu');
   await page.getByTestId('train').waitFor();
@@ -119,6 +84,6 @@ await check('a corrupt file names the file and the problem', async (page) => {
 });
 
 await browser.close();
-server.close();
+close();
 if (failures) { console.log(`${failures} failed`); process.exit(1); }
 console.log('e2e smoke: all passed');

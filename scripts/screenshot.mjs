@@ -1,0 +1,29 @@
+// Trains in the served app (CPU backend) and saves a screenshot once the embedding has
+// separated: `node scripts/screenshot.mjs OUT.png [STEPS] [DIM]` after `trunk build`.
+import { serve, launch, until } from '../tests/e2e/harness.mjs';
+
+const [out = 'docs/screenshot.png', steps = '300', dim = '2'] = process.argv.slice(2);
+const { base, close } = await serve('dist');
+const browser = await launch();
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(base + '?backend=cpu');
+  await until('the data', 120_000, async () => await page.getByTestId('train').isEnabled());
+  await page.getByTestId('dim').selectOption(dim);
+  await page.getByTestId('train').click();
+  const t = Date.now();
+  await until(`${steps} steps`, 3_600_000, async () =>
+    parseInt(await page.getByTestId('step-count').textContent()) >= +steps);
+  await page.getByTestId('pause').click();
+  const updates = parseInt(await page.getByTestId('plot-updates').textContent());
+  await until('the final embedding', 120_000, async () =>
+    parseInt(await page.getByTestId('plot-updates').textContent()) > updates);
+  await new Promise(r => setTimeout(r, 1000));
+  await page.screenshot({ path: out });
+  console.log(JSON.stringify({ out, steps: +steps, secs: (Date.now() - t) / 1000,
+    samples_per_sec: await page.getByTestId('samples-per-sec').textContent(),
+    eval_accuracy: await page.getByTestId('eval-accuracy').textContent() }));
+} finally {
+  await browser.close();
+  close();
+}
