@@ -227,7 +227,7 @@ fn naive_sphereface(z: &M, c: &Case, m: u32, lambda: f64) -> (f64, Vec<u32>) {
                 let theta = cos.clamp(-1.0, 1.0).acos();
                 let k = ((m as f64 * theta / PI).floor() as u32).min(m - 1);
                 ks.push(k);
-                let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
+                let sign = if k.is_multiple_of(2) { 1.0 } else { -1.0 };
                 let psi = sign * (m as f64 * theta).cos() - 2.0 * k as f64;
                 logits.push((lambda * r * cos + r * psi) / (1.0 + lambda));
             } else {
