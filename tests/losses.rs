@@ -1173,3 +1173,69 @@ fn lab_loss_errors_name_the_field() {
         );
     }
 }
+
+#[test]
+fn degenerate_embeddings_give_finite_loss_and_gradient() {
+    // A zero embedding (normalisation floor) and two coincident points (distance floor).
+    let mut c = case_2d();
+    c.z[0] = vec![0.0, 0.0];
+    c.z[3] = c.z[6].clone();
+    for (json, w, b, ctr, t) in [
+        (r#"{"name":"softmax"}"#, true, true, false, false),
+        (r#"{"name":"normface"}"#, true, false, false, false),
+        (
+            r#"{"name":"sphereface","lambda":0}"#,
+            true,
+            false,
+            false,
+            false,
+        ),
+        (r#"{"name":"cosface"}"#, true, false, false, false),
+        (r#"{"name":"arcface"}"#, true, false, false, false),
+        (r#"{"name":"center"}"#, true, true, true, false),
+        (r#"{"name":"contrastive"}"#, false, false, false, false),
+        (
+            r#"{"name":"contrastive","normalize":true}"#,
+            false,
+            false,
+            false,
+            false,
+        ),
+        (
+            r#"{"name":"triplet","mining":"all"}"#,
+            false,
+            false,
+            false,
+            false,
+        ),
+        (
+            r#"{"name":"triplet","mining":"hard"}"#,
+            false,
+            false,
+            false,
+            false,
+        ),
+        (
+            r#"{"name":"triplet","mining":"semihard"}"#,
+            false,
+            false,
+            false,
+            false,
+        ),
+        (r#"{"name":"regression"}"#, false, false, false, true),
+    ] {
+        let case = only(c.clone(), w, b, ctr, t);
+        let (loss, terms, grad) = burn_eval(&config(json), &case);
+        assert!(loss.is_finite(), "{json}: {loss}");
+        assert!(
+            terms.iter().all(|(_, v)| v.is_finite()),
+            "{json}: {terms:?}"
+        );
+        assert!(
+            grad.iter().flatten().all(|g| g.is_finite()),
+            "{json}: {grad:?}"
+        );
+        let (want, _) = naive(&config(json), &case, &case.z);
+        assert_close(json, loss, want, 1e-5, 1e-5);
+    }
+}
