@@ -1239,3 +1239,81 @@ fn degenerate_embeddings_give_finite_loss_and_gradient() {
         assert_close(json, loss, want, 1e-5, 1e-5);
     }
 }
+
+/// A tiny synthetic 28×28 dataset: each class a bright bar at its own place, plus noise.
+fn synthetic_dataset() -> std::sync::Arc<playground::data::Dataset> {
+    use playground::data::{Dataset, ImageSet};
+    let make = |n: usize, seed: u64| {
+        let mut s = seed;
+        let mut images = Vec::with_capacity(n * 784);
+        let mut labels = Vec::with_capacity(n);
+        for i in 0..n {
+            let y = (i % 10) as u8;
+            labels.push(y);
+            for p in 0..784 {
+                s = s
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let noise = (s >> 58) as u8;
+                let (r, c) = (p / 28, p % 28);
+                let bar = r / 3 == y as usize + 1 && (4..24).contains(&c);
+                images.push(if bar { 180 + noise } else { noise });
+            }
+        }
+        ImageSet {
+            images,
+            labels,
+            channels: 1,
+            height: 28,
+            width: 28,
+        }
+    };
+    let names = (0..10).map(|i| i.to_string()).collect();
+    std::sync::Arc::new(Dataset::new("synthetic", names, make(96, 1), make(40, 2)).unwrap())
+}
+
+#[test]
+fn every_loss_trains_through_the_trainer() {
+    use playground::train::{TrainConfig, Trainer};
+    let ds = synthetic_dataset();
+    for (json, dim) in [
+        (r#"{"name":"softmax"}"#, 2),
+        (r#"{"name":"normface"}"#, 3),
+        (r#"{"name":"sphereface"}"#, 2),
+        (r#"{"name":"cosface"}"#, 2),
+        (r#"{"name":"arcface"}"#, 3),
+        (r#"{"name":"center"}"#, 2),
+        (r#"{"name":"contrastive"}"#, 2),
+        (r#"{"name":"triplet","mining":"semihard"}"#, 3),
+        (r#"{"name":"regression"}"#, 3),
+    ] {
+        let config = TrainConfig {
+            loss: config(json),
+            dim,
+            batch_size: 32,
+            eval_points: 40,
+            ..TrainConfig::default()
+        };
+        let mut t = Trainer::new(config, ds.clone(), &playground::backend::cpu()).unwrap();
+        for _ in 0..3 {
+            let s = pollster::block_on(t.train_step()).unwrap_or_else(|e| panic!("{json}: {e}"));
+            assert!(s.loss.is_finite(), "{json}");
+            if json.contains("center") {
+                let names: Vec<&str> = s.terms.iter().map(|(n, _)| n.as_str()).collect();
+                assert_eq!(names, ["softmax", "center"]);
+                let sum: f32 = s.terms.iter().map(|(_, v)| v).sum();
+                assert!((sum - s.loss).abs() < 1e-4 * s.loss.abs().max(1.0), "{s:?}");
+            }
+        }
+        let emb = pollster::block_on(t.embed_test_subset()).unwrap();
+        assert_eq!(emb.len(), 40);
+        assert!(emb.points.iter().all(|v| v.is_finite()), "{json}");
+        assert!(emb.predictions.iter().all(|&p| p < 10), "{json}");
+        let g = pollster::block_on(t.model().loss.geometry()).unwrap();
+        assert_eq!((g.dim, g.classes), (dim, 10), "{json}");
+        // State updated outside the optimiser has moved off the origin.
+        for part in [g.centers, g.prototypes].into_iter().flatten() {
+            assert!(part.iter().any(|&v| v != 0.0), "{json}: {part:?}");
+        }
+    }
+}
