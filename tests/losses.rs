@@ -370,6 +370,326 @@ fn naive_regression(z: &M, c: &Case) -> f64 {
     sum / z.len() as f64
 }
 
+// ---------------------------------------------------------------------------------------------
+// Analytic gradients of the naive losses w.r.t. the embeddings, written out by hand (chain rule,
+// plain loops): an independent reference for burn's autodiff.
+
+fn add_scaled(acc: &mut [f64], v: &[f64], s: f64) {
+    acc.iter_mut().zip(v).for_each(|(a, b)| *a += s * b);
+}
+
+fn softmax_probs(logits: &[f64]) -> Vec<f64> {
+    let max = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = logits.iter().map(|l| (l - max).exp()).collect();
+    let s: f64 = e.iter().sum();
+    e.iter().map(|v| v / s).collect()
+}
+
+/// `∂ CE / ∂ l_ij` for every row: `(p_ij − δ_{j,y_i}) / N`.
+fn ce_grad(logits: &[f64], y: usize, n: usize) -> Vec<f64> {
+    softmax_probs(logits)
+        .into_iter()
+        .enumerate()
+        .map(|(j, p)| (p - if j == y { 1.0 } else { 0.0 }) / n as f64)
+        .collect()
+}
+
+/// Pulls a gradient w.r.t. `ẑ` back to `z`: `(g − (g·ẑ) ẑ) / ‖z‖`.
+fn through_normalize(g: &[f64], z: &[f64]) -> Vec<f64> {
+    let r = norm(z);
+    let u = unit(z);
+    let gu = dot(g, &u);
+    g.iter().zip(&u).map(|(a, b)| (a - gu * b) / r).collect()
+}
+
+fn grad_softmax(z: &M, c: &Case) -> M {
+    let w = c.weights.as_ref().unwrap();
+    let mut g = vec![vec![0.0; z[0].len()]; z.len()];
+    for (i, zi) in z.iter().enumerate() {
+        let logits: Vec<f64> = (0..c.classes)
+            .map(|j| dot(&w[j], zi) + c.bias.as_ref().map_or(0.0, |b| b[j]))
+            .collect();
+        for (j, dl) in ce_grad(&logits, c.labels[i], z.len())
+            .into_iter()
+            .enumerate()
+        {
+            add_scaled(&mut g[i], &w[j], dl);
+        }
+    }
+    g
+}
+
+/// Cosine head with target transform `f` and its derivative `df`, both of `cos θ_iy`.
+fn grad_cosine(
+    z: &M,
+    c: &Case,
+    scale: f64,
+    norm_w: bool,
+    norm_z: bool,
+    f: impl Fn(f64) -> f64,
+    df: impl Fn(f64) -> f64,
+) -> M {
+    let w = c.weights.as_ref().unwrap();
+    let mut g = vec![vec![0.0; z[0].len()]; z.len()];
+    for (i, zi) in z.iter().enumerate() {
+        let y = c.labels[i];
+        let zz = if norm_z { unit(zi) } else { zi.clone() };
+        let ws: M = w
+            .iter()
+            .map(|wj| if norm_w { unit(wj) } else { wj.clone() })
+            .collect();
+        let cos: Vec<f64> = ws.iter().map(|wj| dot(wj, &zz)).collect();
+        let logits: Vec<f64> = (0..c.classes)
+            .map(|j| scale * if j == y { f(cos[j]) } else { cos[j] })
+            .collect();
+        // Gradient w.r.t. the (possibly normalised) feature, then through the normalisation.
+        let mut gz = vec![0.0; zi.len()];
+        for (j, dl) in ce_grad(&logits, y, z.len()).into_iter().enumerate() {
+            let dc = scale * if j == y { df(cos[j]) } else { 1.0 };
+            add_scaled(&mut gz, &ws[j], dl * dc);
+        }
+        g[i] = if norm_z {
+            through_normalize(&gz, zi)
+        } else {
+            gz
+        };
+    }
+    g
+}
+
+/// `d/dc` of ArcFace's target transform.
+fn arcface_target_grad(cos: f64, m: f64) -> f64 {
+    let lo = -1.0 + 1e-7;
+    let hi = 1.0 - 1e-7;
+    let theta = cos.clamp(lo, hi).acos();
+    if theta + m > PI {
+        1.0
+    } else if cos < lo || cos > hi {
+        0.0
+    } else {
+        (theta + m).sin() / theta.sin()
+    }
+}
+
+fn grad_sphereface(z: &M, c: &Case, m: u32, lambda: f64) -> M {
+    let w = c.weights.as_ref().unwrap();
+    let mut g = vec![vec![0.0; z[0].len()]; z.len()];
+    for (i, zi) in z.iter().enumerate() {
+        let y = c.labels[i];
+        let r = norm(zi);
+        let u = unit(zi);
+        let ws: M = w.iter().map(|wj| unit(wj)).collect();
+        let cos: Vec<f64> = ws.iter().map(|wj| dot(wj, &u)).collect();
+        // l_ij = r · h_j(c_ij): h = identity off target, h = (λc + ψ(c))/(1+λ) on target.
+        let theta = cos[y].clamp(-1.0, 1.0).acos();
+        let k = ((m as f64 * theta / PI).floor() as u32).min(m - 1);
+        let sign = if k.is_multiple_of(2) { 1.0 } else { -1.0 };
+        let ct = cos[y];
+        let (t, dt) = match m {
+            1 => (ct, 1.0),
+            2 => (2.0 * ct * ct - 1.0, 4.0 * ct),
+            3 => (4.0 * ct.powi(3) - 3.0 * ct, 12.0 * ct * ct - 3.0),
+            _ => (
+                8.0 * ct.powi(4) - 8.0 * ct * ct + 1.0,
+                32.0 * ct.powi(3) - 16.0 * ct,
+            ),
+        };
+        let h_y = (lambda * ct + sign * t - 2.0 * k as f64) / (1.0 + lambda);
+        let dh_y = (lambda + sign * dt) / (1.0 + lambda);
+        let logits: Vec<f64> = (0..c.classes)
+            .map(|j| r * if j == y { h_y } else { cos[j] })
+            .collect();
+        for (j, dl) in ce_grad(&logits, y, z.len()).into_iter().enumerate() {
+            let (h, dh) = if j == y { (h_y, dh_y) } else { (cos[j], 1.0) };
+            // d(r·h(c))/dz = h(c)·ẑ + h'(c)·(ŵ − c ẑ)
+            add_scaled(&mut g[i], &u, dl * (h - dh * cos[j]));
+            add_scaled(&mut g[i], &ws[j], dl * dh);
+        }
+    }
+    g
+}
+
+fn grad_center(z: &M, c: &Case, lambda: f64) -> M {
+    let centers = c.centers.as_ref().unwrap();
+    let mut g = grad_softmax(z, c);
+    for (i, zi) in z.iter().enumerate() {
+        let diff: Vec<f64> = zi
+            .iter()
+            .zip(&centers[c.labels[i]])
+            .map(|(a, b)| a - b)
+            .collect();
+        add_scaled(&mut g[i], &diff, lambda / z.len() as f64);
+    }
+    g
+}
+
+fn grad_contrastive(z0: &M, c: &Case, margin: f64, normalize: bool) -> M {
+    let z: M = if normalize {
+        z0.iter().map(|r| unit(r)).collect()
+    } else {
+        z0.clone()
+    };
+    let n = z.len();
+    let (mut npos, mut nneg) = (0, 0);
+    for i in 0..n {
+        for j in i + 1..n {
+            if c.labels[i] == c.labels[j] {
+                npos += 1;
+            } else {
+                nneg += 1;
+            }
+        }
+    }
+    let mut g = vec![vec![0.0; z[0].len()]; n];
+    for i in 0..n {
+        for j in i + 1..n {
+            let diff: Vec<f64> = z[i].iter().zip(&z[j]).map(|(a, b)| a - b).collect();
+            let d = dist(&z[i], &z[j]);
+            // ∂/∂z_i; ∂/∂z_j is its negative.
+            let s = if c.labels[i] == c.labels[j] {
+                2.0 / npos as f64
+            } else {
+                -2.0 * (margin - d).max(0.0) / d / nneg as f64
+            };
+            add_scaled(&mut g[i], &diff, s);
+            add_scaled(&mut g[j], &diff, -s);
+        }
+    }
+    if normalize {
+        g = g
+            .iter()
+            .zip(z0)
+            .map(|(gi, zi)| through_normalize(gi, zi))
+            .collect();
+    }
+    g
+}
+
+/// Triplet gradient: the naive mining again, then `∂ℓ` for every active chosen triplet.
+fn grad_triplet(z: &M, c: &Case, margin: f64, mining: &str) -> M {
+    let n = z.len();
+    let dd = |a: usize, b: usize| dist(&z[a], &z[b]);
+    let is_pos = |a: usize, p: usize| a != p && c.labels[a] == c.labels[p];
+    let is_neg = |a: usize, q: usize| c.labels[a] != c.labels[q];
+    let mut chosen: Vec<(usize, usize, usize)> = Vec::new();
+    let mut count = 0usize;
+    for a in 0..n {
+        match mining {
+            "all" => {
+                for p in (0..n).filter(|&p| is_pos(a, p)) {
+                    for q in (0..n).filter(|&q| is_neg(a, q)) {
+                        chosen.push((a, p, q));
+                        count += 1;
+                    }
+                }
+            }
+            "hard" => {
+                let p = (0..n)
+                    .filter(|&p| is_pos(a, p))
+                    .max_by(|&x, &y| dd(a, x).total_cmp(&dd(a, y)));
+                let q = (0..n)
+                    .filter(|&q| is_neg(a, q))
+                    .min_by(|&x, &y| dd(a, x).total_cmp(&dd(a, y)));
+                if let (Some(p), Some(q)) = (p, q) {
+                    chosen.push((a, p, q));
+                    count += 1;
+                }
+            }
+            _ => {
+                for p in (0..n).filter(|&p| is_pos(a, p)) {
+                    let dap = dd(a, p);
+                    let semi = (0..n)
+                        .filter(|&q| is_neg(a, q) && dap < dd(a, q) && dd(a, q) < dap + margin)
+                        .min_by(|&x, &y| dd(a, x).total_cmp(&dd(a, y)));
+                    let hard = (0..n)
+                        .filter(|&q| is_neg(a, q))
+                        .min_by(|&x, &y| dd(a, x).total_cmp(&dd(a, y)));
+                    if let Some(q) = semi.or(hard) {
+                        chosen.push((a, p, q));
+                        count += 1;
+                    }
+                }
+            }
+        }
+    }
+    let mut g = vec![vec![0.0; z[0].len()]; n];
+    for (a, p, q) in chosen {
+        if dd(a, p) - dd(a, q) + margin <= 0.0 {
+            continue;
+        }
+        let s = 1.0 / count as f64;
+        let ap: Vec<f64> = z[a]
+            .iter()
+            .zip(&z[p])
+            .map(|(x, y)| (x - y) / dd(a, p))
+            .collect();
+        let aq: Vec<f64> = z[a]
+            .iter()
+            .zip(&z[q])
+            .map(|(x, y)| (x - y) / dd(a, q))
+            .collect();
+        add_scaled(&mut g[a], &ap, s);
+        add_scaled(&mut g[p], &ap, -s);
+        add_scaled(&mut g[a], &aq, -s);
+        add_scaled(&mut g[q], &aq, s);
+    }
+    g
+}
+
+fn grad_regression(z: &M, c: &Case) -> M {
+    let t = c.targets.as_ref().unwrap();
+    z.iter()
+        .enumerate()
+        .map(|(i, zi)| {
+            zi.iter()
+                .zip(&t[c.labels[i]])
+                .map(|(a, b)| 2.0 * (a - b) / z.len() as f64)
+                .collect()
+        })
+        .collect()
+}
+
+/// The analytic naive gradient for a configuration.
+fn naive_grad(cfg: &LossConfig, c: &Case, z: &M) -> M {
+    match cfg {
+        LossConfig::Softmax(_) => grad_softmax(z, c),
+        LossConfig::NormFace(p) => grad_cosine(
+            z,
+            c,
+            p.scale,
+            p.normalize_weights,
+            p.normalize_features,
+            |x| x,
+            |_| 1.0,
+        ),
+        LossConfig::SphereFace(p) => {
+            let l = match p.lambda {
+                Some(l) => l,
+                None => (p.lambda_base * (1.0 + p.gamma * c.step as f64).powf(-p.power))
+                    .max(p.lambda_min),
+            };
+            grad_sphereface(z, c, p.margin, l)
+        }
+        LossConfig::CosFace(p) => grad_cosine(z, c, p.scale, true, true, |x| x - p.margin, |_| 1.0),
+        LossConfig::ArcFace(p) => grad_cosine(
+            z,
+            c,
+            p.scale,
+            true,
+            true,
+            |x| arcface_target(x, p.margin_rad),
+            |x| arcface_target_grad(x, p.margin_rad),
+        ),
+        LossConfig::Center(p) => grad_center(z, c, p.lambda),
+        LossConfig::Contrastive(p) => grad_contrastive(z, c, p.margin, p.normalize),
+        LossConfig::Triplet(p) => {
+            let mining = serde_json::to_value(p.mining).unwrap();
+            grad_triplet(z, c, p.margin, mining.as_str().unwrap())
+        }
+        LossConfig::Regression(_) => grad_regression(z, c),
+    }
+}
+
 /// The naive loss for a configuration: (total, terms).
 fn naive(cfg: &LossConfig, c: &Case, z: &M) -> (f64, Vec<(String, f64)>) {
     let terms2 = |a: (&str, f64), b: (&str, f64)| {
@@ -439,14 +759,31 @@ fn check(json: &str, case: &Case) -> f64 {
         assert_eq!(n, wn, "{json}");
         assert_close(&format!("{json}: term {n}"), *v, *wv, 1e-5, 1e-5);
     }
-    // Gradient vs the naive f64 loss's central differences (accurate to ~1e-9).
+    // Gradient vs the naive analytic gradient (chain rule by hand, f64).
+    let analytic = naive_grad(&cfg, case, &case.z);
+    assert_grad_close(
+        &format!("{json}: autodiff vs naive analytic f64"),
+        &grad,
+        &analytic,
+        2e-5,
+        1e-4,
+    );
+    // Gradient vs the naive f64 loss's central differences (accurate to ~1e-9), which also
+    // checks the hand-written gradient.
     let naive_grad = fd_grad(|z| naive(&cfg, case, z).0, &case.z, 1e-6);
     assert_grad_close(
-        &format!("{json}: autodiff vs naive f64"),
+        &format!("{json}: autodiff vs naive f64 finite differences"),
         &grad,
         &naive_grad,
         2e-5,
         1e-4,
+    );
+    assert_grad_close(
+        &format!("{json}: naive analytic vs naive finite differences"),
+        &analytic,
+        &naive_grad,
+        1e-6,
+        1e-5,
     );
     // Gradient vs burn's own f32 forward, central differences with eps 1e-3, where the naive
     // loss is smooth at that scale (a hinge or a mining switch within ±eps makes central
