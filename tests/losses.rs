@@ -1654,3 +1654,48 @@ fn every_loss_trains_through_the_trainer() {
         }
     }
 }
+
+#[test]
+fn lab_loss_reads_a_file_and_prints_one_line() {
+    let c = only(case_3d(), true, false, false, false);
+    let input = serde_json::json!({
+        "loss": {"name": "sphereface", "margin": 3},
+        "embeddings": c.z, "labels": c.labels, "weights": c.weights, "step": 10,
+    });
+    let dir = std::env::temp_dir().join(format!("lab-loss-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("in.json");
+    std::fs::write(&file, input.to_string()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lab"))
+        .arg("loss")
+        .arg(&file)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    // Annealed λ at step 10: 1000 / (1 + 0.12·10).
+    let want = naive_sphereface(&c.z, &c, 3, 1000.0 / 2.2).0;
+    assert_close("sphereface", v["loss"].as_f64().unwrap(), want, 1e-5, 1e-5);
+    let grad: M = serde_json::from_value(v["grad_embeddings"].clone()).unwrap();
+    assert_grad_close(
+        "lab loss gradient",
+        &grad,
+        &grad_sphereface(&c.z, &c, 3, 1000.0 / 2.2),
+        2e-5,
+        1e-4,
+    );
+    // A missing file is an error naming it.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["loss", "/nonexistent/in.json"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/in.json"));
+}
