@@ -117,16 +117,39 @@ impl TripletLoss {
     /// # Shapes
     /// - `embeddings`: `[batch, d]`
     pub fn forward(&self, embeddings: Tensor<2>, targets: &Targets) -> LossOutput {
+        LossOutput {
+            total: self.mined_loss(embeddings.clone(), targets, CHUNK_ELEMENTS),
+            terms: Vec::new(),
+            scores: self.prototypes.scores(embeddings),
+        }
+    }
+
+    /// The mined loss, with `[anchors, n, n]` intermediates of at most `chunk_elements`.
+    fn mined_loss(
+        &self,
+        embeddings: Tensor<2>,
+        targets: &Targets,
+        chunk_elements: usize,
+    ) -> Tensor<1> {
         let [n, _] = embeddings.dims();
         let masks = PairMasks::new(targets.one_hot.clone());
-        let d = distances(squared_distances(embeddings.clone(), embeddings.clone()));
+        let d = distances(squared_distances(embeddings.clone(), embeddings));
         let m = self.margin;
-        let total = match self.mining() {
+        match self.mining() {
             Mining::All => {
-                // [a, p, n]
-                let l = relu(d.clone().unsqueeze_dim::<3>(2) - d.unsqueeze_dim::<3>(1) + m);
-                let valid = masks.positive.unsqueeze_dim::<3>(2) * masks.negative.unsqueeze_dim(1);
-                masked_mean(l, valid)
+                // ℓ over [a, p, n], a chunk of anchors at a time.
+                let mut sum = Vec::new();
+                let mut count = Vec::new();
+                for rows in anchor_chunks(n, chunk_elements) {
+                    let dc = d.clone().slice([rows.clone(), 0..n]);
+                    let pos = masks.positive.clone().slice([rows.clone(), 0..n]);
+                    let neg = masks.negative.clone().slice([rows, 0..n]);
+                    let l = relu(dc.clone().unsqueeze_dim::<3>(2) - dc.unsqueeze_dim::<3>(1) + m);
+                    let valid = pos.unsqueeze_dim::<3>(2) * neg.unsqueeze_dim(1);
+                    count.push(valid.clone().sum());
+                    sum.push((l * valid).sum());
+                }
+                Tensor::cat(sum, 0).sum() / Tensor::cat(count, 0).sum().clamp_min(1.0)
             }
             Mining::Hard => {
                 let no_pos = masks.positive.clone().lower_elem(0.5);
@@ -142,33 +165,51 @@ impl TripletLoss {
             Mining::SemiHard => {
                 let no_neg = masks.negative.clone().lower_elem(0.5);
                 let hardest_neg = d.clone().mask_fill(no_neg.clone(), FAR).min_dim(1); // [a, 1]
-                let d_ap = d.clone().unsqueeze_dim::<3>(2).repeat_dim(2, n); // [a, p, n]
-                let d_an = d.clone().unsqueeze_dim::<3>(1).repeat_dim(1, n); // [a, p, n]
-                let plain_ap = d_ap.clone().detach();
-                let plain_an = d_an.clone().detach();
-                let candidate = no_neg
-                    .unsqueeze_dim::<3>(1)
-                    .repeat_dim(1, n)
-                    .bool_not()
-                    .bool_and(plain_an.clone().greater(plain_ap.clone()))
-                    .bool_and(plain_an.lower(plain_ap.add_scalar(m)));
-                let semi = d_an
-                    .mask_fill(candidate.clone().bool_not(), FAR)
-                    .min_dim(2)
-                    .reshape([n, n]);
-                let has_semi = candidate.any_dim(2).reshape([n, n]);
+                // The closest semi-hard negative of every (a, p), a chunk of anchors at a time.
+                let mut semi = Vec::new();
+                let mut has_semi = Vec::new();
+                for rows in anchor_chunks(n, chunk_elements) {
+                    let b = rows.len();
+                    let dc = d.clone().slice([rows.clone(), 0..n]);
+                    let d_ap = dc.clone().unsqueeze_dim::<3>(2).repeat_dim(2, n); // [a, p, n]
+                    let d_an = dc.unsqueeze_dim::<3>(1).repeat_dim(1, n); // [a, p, n]
+                    let plain_ap = d_ap.detach();
+                    let plain_an = d_an.clone().detach();
+                    let candidate = no_neg
+                        .clone()
+                        .slice([rows, 0..n])
+                        .unsqueeze_dim::<3>(1)
+                        .repeat_dim(1, n)
+                        .bool_not()
+                        .bool_and(plain_an.clone().greater(plain_ap.clone()))
+                        .bool_and(plain_an.lower(plain_ap.add_scalar(m)));
+                    semi.push(
+                        d_an.mask_fill(candidate.clone().bool_not(), FAR)
+                            .min_dim(2)
+                            .reshape([b, n]),
+                    );
+                    has_semi.push(candidate.any_dim(2).reshape([b, n]));
+                }
+                let semi = Tensor::cat(semi, 0);
+                let has_semi = Tensor::cat(has_semi, 0);
                 let chosen = hardest_neg.repeat_dim(1, n).mask_where(has_semi, semi);
                 let has_neg = masks.negative.sum_dim(1).greater_elem(0.5).float();
                 let valid = masks.positive * has_neg;
                 masked_mean(relu(d - chosen + m), valid)
             }
-        };
-        LossOutput {
-            total,
-            terms: Vec::new(),
-            scores: self.prototypes.scores(embeddings),
         }
     }
+}
+
+/// Most elements of an `[anchors, n, n]` intermediate (16 MiB of f32), so large batches do
+/// not need `n³` memory at once.
+const CHUNK_ELEMENTS: usize = 1 << 22;
+
+/// Ranges of anchors whose `[anchors, n, n]` intermediates hold at most `chunk_elements`
+/// (at least one anchor per range).
+fn anchor_chunks(n: usize, chunk_elements: usize) -> Vec<std::ops::Range<usize>> {
+    let step = (chunk_elements / (n * n).max(1)).clamp(1, n.max(1));
+    (0..n).step_by(step).map(|s| s..(s + step).min(n)).collect()
 }
 
 #[cfg(test)]
@@ -186,5 +227,51 @@ mod tests {
         assert!(serde_json::from_str::<TripletConfig>(r#"{"mining":"easy"}"#).is_err());
         let bad = TripletConfig { margin: -1.0, ..c };
         assert!(bad.validate().unwrap_err().contains("-1"));
+    }
+
+    #[test]
+    fn anchor_chunks_cover_the_batch() {
+        assert_eq!(anchor_chunks(5, CHUNK_ELEMENTS), vec![0..5]);
+        let c = anchor_chunks(1000, CHUNK_ELEMENTS);
+        assert_eq!(c.len(), 250);
+        assert_eq!(c.iter().map(|r| r.len()).sum::<usize>(), 1000);
+        assert_eq!(c.last(), Some(&(996..1000)));
+        assert!(anchor_chunks(0, CHUNK_ELEMENTS).is_empty());
+        assert_eq!(anchor_chunks(3, 1), vec![0..1, 1..2, 2..3]);
+    }
+
+    #[test]
+    fn chunked_mining_equals_unchunked() {
+        let dev = crate::backend::cpu().autodiff();
+        let n = 24;
+        let z: Vec<f32> = (0..n * 2)
+            .map(|i| ((i * 7919 % 97) as f32 / 97.0 - 0.5) * 3.0)
+            .collect();
+        let labels: Vec<usize> = (0..n).map(|i| i % 4).collect();
+        let targets = Targets::from_labels(&labels, 4, &dev);
+        for mining in [Mining::All, Mining::SemiHard] {
+            let loss = TripletConfig {
+                margin: 0.7,
+                mining,
+            }
+            .init(2, 4, &dev);
+            let run = |chunk: usize| {
+                let x =
+                    Tensor::<2>::from_data(burn::tensor::TensorData::new(z.clone(), [n, 2]), &dev)
+                        .require_grad();
+                let l = loss.mined_loss(x.clone(), &targets, chunk);
+                let g = x.grad(&l.backward()).unwrap();
+                let v: Vec<f32> = l.into_data().try_to_vec().unwrap();
+                let g: Vec<f32> = g.into_data().try_to_vec().unwrap();
+                (v[0], g)
+            };
+            let (whole, gw) = run(CHUNK_ELEMENTS);
+            let (each, ge) = run(n * n * 5); // 5 anchors per chunk, last one short
+            assert!(whole > 0.0);
+            assert!((whole - each).abs() < 1e-5, "{mining:?}: {whole} vs {each}");
+            for (a, b) in gw.iter().zip(&ge) {
+                assert!((a - b).abs() < 1e-5, "{mining:?}");
+            }
+        }
     }
 }
