@@ -1498,6 +1498,19 @@ fn lab_loss_errors_name_the_field() {
             "labels",
         ),
         ("not json", "input"),
+        (
+            r#"{"loss":{"name":"softmax"},"embeddings":[[1,2]],"labels":[-1],"weights":[[1,0]]}"#,
+            "labels",
+        ),
+        (
+            r#"{"loss":{"name":"softmax"},"embeddings":[[1,"a"]],"labels":[0],"weights":[[1,0]]}"#,
+            "embeddings",
+        ),
+        (r#"{"embeddings":[[1,2]],"labels":[0]}"#, "loss"),
+        (
+            r#"{"loss":{"name":"softmax"},"embeddings":[],"labels":[],"weights":[[1,0]]}"#,
+            "embeddings",
+        ),
     ];
     for (input, field) in cases {
         let (ok, stdout, stderr) = lab_loss(input);

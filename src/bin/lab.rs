@@ -252,23 +252,65 @@ mod native {
     }
 
     /// The input of `lab loss` (shared/LOSSES.md, "Cross-check interface").
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
     struct LossInput {
         loss: serde_json::Value,
         embeddings: Vec<Vec<f32>>,
         labels: Vec<usize>,
-        #[serde(default)]
         weights: Option<Vec<Vec<f32>>>,
-        #[serde(default)]
         bias: Option<serde_json::Value>,
-        #[serde(default)]
         centers: Option<Vec<Vec<f32>>>,
-        #[serde(default)]
         targets: Option<Vec<Vec<f32>>>,
         /// Training step (sphereface's annealing); an extension, default 0.
-        #[serde(default)]
         step: usize,
+    }
+
+    const INPUT_FIELDS: [&str; 8] = [
+        "loss",
+        "embeddings",
+        "labels",
+        "weights",
+        "bias",
+        "centers",
+        "targets",
+        "step",
+    ];
+
+    impl LossInput {
+        /// Parses field by field, so every message names its field.
+        fn parse(text: &str) -> Result<Self, String> {
+            let value: serde_json::Value =
+                serde_json::from_str(text).map_err(|e| format!("input: {}", one_line(e)))?;
+            let serde_json::Value::Object(mut map) = value else {
+                return Err("input: expected one JSON object".into());
+            };
+            if let Some(k) = map.keys().find(|k| !INPUT_FIELDS.contains(&k.as_str())) {
+                return Err(format!(
+                    "{k}: unknown field, expected one of {}",
+                    INPUT_FIELDS.join(", ")
+                ));
+            }
+            fn field<T: serde::de::DeserializeOwned>(
+                map: &mut serde_json::Map<String, serde_json::Value>,
+                name: &str,
+            ) -> Result<Option<T>, String> {
+                map.remove(name)
+                    .map(|v| {
+                        serde_json::from_value(v).map_err(|e| format!("{name}: {}", one_line(e)))
+                    })
+                    .transpose()
+            }
+            let required = |name: &str| format!("{name}: missing");
+            Ok(Self {
+                loss: map.remove("loss").ok_or_else(|| required("loss"))?,
+                embeddings: field(&mut map, "embeddings")?.ok_or_else(|| required("embeddings"))?,
+                labels: field(&mut map, "labels")?.ok_or_else(|| required("labels"))?,
+                weights: field(&mut map, "weights")?,
+                bias: map.remove("bias"),
+                centers: field(&mut map, "centers")?,
+                targets: field(&mut map, "targets")?,
+                step: field(&mut map, "step")?.unwrap_or(0),
+            })
+        }
     }
 
     fn loss_command(args: &[String]) -> Result<(), String> {
@@ -298,8 +340,7 @@ mod native {
         use burn::tensor::{Tensor, TensorData};
         use playground::loss::{HeadValues, LossConfig, Matrix, Targets};
 
-        let input: LossInput =
-            serde_json::from_str(text).map_err(|e| format!("input: {}", one_line(e)))?;
+        let input = LossInput::parse(text)?;
         let config: LossConfig =
             serde_json::from_value(input.loss).map_err(|e| format!("loss: {}", one_line(e)))?;
         let z = Matrix::from_rows("embeddings", &input.embeddings)?;
@@ -316,7 +357,7 @@ mod native {
                 .transpose()
         };
         let bias = match input.bias {
-            None | Some(serde_json::Value::Bool(false)) => None,
+            None | Some(serde_json::Value::Bool(false) | serde_json::Value::Null) => None,
             Some(v) => Some(
                 serde_json::from_value::<Vec<f32>>(v)
                     .map_err(|e| format!("bias: expected false or an array of numbers ({e})"))?,
