@@ -3,37 +3,79 @@
 //! parameters that turn an embedding into a class decision), following shared/LOSSES.md.
 //!
 //! Adding a loss is one file plus one variant in each enum.
+//!
+//! Training calls, per step: [`Loss::forward`] (loss, terms, scores; the gradient flows
+//! through the total), the optimiser step, then [`Loss::after_step`] with the (detached) batch
+//! embeddings, which updates the state that is not trained by gradient: the center loss's
+//! centers (their own SGD rule) and the metric losses' prototypes.
 
+mod arcface;
+mod center;
+mod contrastive;
+mod cosface;
+pub mod cosine;
+pub mod distance;
+mod normface;
+mod regression;
 mod softmax;
+mod sphereface;
+mod triplet;
 
-pub use softmax::{SoftmaxConfig, SoftmaxLoss};
+pub use arcface::{ArcFaceConfig, ArcFaceLoss};
+pub use center::{CenterConfig, CenterLoss};
+pub use contrastive::{ContrastiveConfig, ContrastiveLoss};
+pub use cosface::{CosFaceConfig, CosFaceLoss};
+pub use normface::{NormFaceConfig, NormFaceLoss};
+pub use regression::{RegressionConfig, RegressionLoss, default_targets};
+pub use softmax::{SoftmaxConfig, SoftmaxLoss, cross_entropy};
+pub use sphereface::{SphereFaceConfig, SphereFaceLoss};
+pub use triplet::{Mining, TripletConfig, TripletLoss};
 
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-/// Labels of a batch in the two forms losses use.
+/// Labels of a batch in the two forms losses use, and the training step (for schedules such
+/// as sphereface's annealing).
 #[derive(Debug, Clone)]
 pub struct Targets {
     /// Class indices. Shape `[batch]`.
     pub classes: Tensor<1, Int>,
     /// One-hot rows. Shape `[batch, classes]`.
     pub one_hot: Tensor<2>,
+    /// Optimisation steps completed before this batch (0 for the first); 0 outside training.
+    pub step: usize,
 }
 
 impl Targets {
-    /// Builds both forms from host labels.
+    /// Builds both forms from host labels (step 0).
     pub fn new(labels: &[u8], classes: usize, device: &Device) -> Self {
+        let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
+        Self::from_labels(&labels, classes, device)
+    }
+
+    /// Builds both forms from host labels (step 0). Labels `≥ classes` get an all-zero
+    /// one-hot row; callers check them first.
+    pub fn from_labels(labels: &[usize], classes: usize, device: &Device) -> Self {
         let n = labels.len();
         let mut hot = vec![0f32; n * classes];
         for (i, &l) in labels.iter().enumerate() {
-            hot[i * classes + l as usize] = 1.0;
+            if l < classes {
+                hot[i * classes + l] = 1.0;
+            }
         }
         let idx: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
         Self {
             classes: Tensor::from_data(TensorData::new(idx, [n]), device),
             one_hot: Tensor::from_data(TensorData::new(hot, [n, classes]), device),
+            step: 0,
         }
+    }
+
+    /// The same labels at training step `step`.
+    pub fn with_step(mut self, step: usize) -> Self {
+        self.step = step;
+        self
     }
 }
 
@@ -42,10 +84,121 @@ impl Targets {
 pub struct LossOutput {
     /// The scalar minimised. Shape `[1]`.
     pub total: Tensor<1>,
-    /// Named terms (for the curves); empty for single-term losses. Each of shape `[1]`.
+    /// Named terms (for the curves); empty for single-term losses. Each of shape `[1]`; they
+    /// add up to `total`.
     pub terms: Vec<(&'static str, Tensor<1>)>,
     /// Class scores, larger is more likely. Shape `[batch, classes]`.
     pub scores: Tensor<2>,
+}
+
+/// What to draw in the embedded space for a loss's head: plain data, row-major, `classes × dim`
+/// matrices. Absent parts are `None`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Geometry {
+    /// Embedding dimension `d`.
+    pub dim: usize,
+    /// Number of classes `C`.
+    pub classes: usize,
+    /// Class weight vectors `w_j` as trained (not normalised): their directions are the class
+    /// directions (linear and cosine heads).
+    pub weights: Option<Vec<f32>>,
+    /// Bias `b_j` of the linear head, when it has one.
+    pub bias: Option<Vec<f32>>,
+    /// Class centers `c_j` (center loss).
+    pub centers: Option<Vec<f32>>,
+    /// Fixed targets `t_j` (regression).
+    pub targets: Option<Vec<f32>>,
+    /// Class prototypes (metric losses): the current class means.
+    pub prototypes: Option<Vec<f32>>,
+    /// Whether the head compares normalised weights, `ŵ_j` (draw unit-length directions).
+    pub normalized_weights: bool,
+    /// Whether the head sees normalised features, `ẑ_i` (draw the unit circle / sphere).
+    pub normalized_features: bool,
+}
+
+/// Reads a tensor back (asynchronously, as WebGPU requires).
+async fn read<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, String> {
+    let data = t
+        .into_data_async()
+        .await
+        .map_err(|e| format!("reading a tensor back failed: {e:?}"))?;
+    data.try_to_vec::<f32>()
+        .map_err(|e| format!("reading a tensor back failed: {e:?}"))
+}
+
+/// A row-major host matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matrix {
+    /// Number of rows.
+    pub rows: usize,
+    /// Number of columns.
+    pub cols: usize,
+    /// `rows × cols` values, row-major.
+    pub data: Vec<f32>,
+}
+
+impl Matrix {
+    /// From rows, which must all have the same length.
+    ///
+    /// # Errors
+    /// A message naming `field` when the rows are ragged, empty or not finite.
+    pub fn from_rows(field: &str, rows: &[Vec<f32>]) -> Result<Self, String> {
+        let cols = rows.first().map_or(0, Vec::len);
+        if rows.is_empty() || cols == 0 {
+            return Err(format!("{field}: must be a non-empty matrix"));
+        }
+        let mut data = Vec::with_capacity(rows.len() * cols);
+        for (i, r) in rows.iter().enumerate() {
+            if r.len() != cols {
+                return Err(format!(
+                    "{field}: row {i} has {} values, row 0 has {cols}",
+                    r.len()
+                ));
+            }
+            if let Some(v) = r.iter().find(|v| !v.is_finite()) {
+                return Err(format!("{field}: row {i} holds the non-finite value {v}"));
+            }
+            data.extend_from_slice(r);
+        }
+        Ok(Self {
+            rows: rows.len(),
+            cols,
+            data,
+        })
+    }
+
+    /// As a tensor on `device`.
+    pub fn tensor(&self, device: &Device) -> Tensor<2> {
+        Tensor::from_data(
+            TensorData::new(self.data.clone(), [self.rows, self.cols]),
+            device,
+        )
+    }
+}
+
+/// Explicit head values for [`LossConfig::build`] (cross-checks and tests); each loss takes the
+/// ones shared/LOSSES.md lists for it and rejects the others.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HeadValues {
+    /// `W` (`C×d`): softmax, normface, sphereface, cosface, arcface, center.
+    pub weights: Option<Matrix>,
+    /// `b` (`C`): softmax, center. Absent: no bias.
+    pub bias: Option<Vec<f32>>,
+    /// Centers (`C×d`): center.
+    pub centers: Option<Matrix>,
+    /// Targets (`C×d`): regression.
+    pub targets: Option<Matrix>,
+}
+
+/// Checks that `m` is `classes × dim`.
+fn check_shape(field: &str, m: &Matrix, classes: usize, dim: usize) -> Result<(), String> {
+    if m.rows != classes || m.cols != dim {
+        return Err(format!(
+            "{field}: expected {classes}×{dim} (classes × embedding dimension), got {}×{}",
+            m.rows, m.cols
+        ));
+    }
+    Ok(())
 }
 
 /// A loss and its parameters, as chosen by the user (serialises into share links).
@@ -54,6 +207,22 @@ pub struct LossOutput {
 pub enum LossConfig {
     /// Cross-entropy on a linear head (LOSSES.md #1).
     Softmax(SoftmaxConfig),
+    /// Cross-entropy on the cosine head (LOSSES.md #2).
+    NormFace(NormFaceConfig),
+    /// A-Softmax, multiplicative angular margin (LOSSES.md #3).
+    SphereFace(SphereFaceConfig),
+    /// Additive cosine margin (LOSSES.md #4).
+    CosFace(CosFaceConfig),
+    /// Additive angular margin (LOSSES.md #5).
+    ArcFace(ArcFaceConfig),
+    /// Softmax plus pull towards class centers (LOSSES.md #6).
+    Center(CenterConfig),
+    /// Pairwise contrastive loss (LOSSES.md #7).
+    Contrastive(ContrastiveConfig),
+    /// Triplet loss with batch mining (LOSSES.md #8).
+    Triplet(TripletConfig),
+    /// Squared distance to fixed class targets (LOSSES.md #9).
+    Regression(RegressionConfig),
 }
 
 impl Default for LossConfig {
@@ -63,10 +232,18 @@ impl Default for LossConfig {
 }
 
 impl LossConfig {
-    /// Short id.
+    /// Short id (the serde `name`).
     pub fn id(&self) -> &'static str {
         match self {
             Self::Softmax(_) => "softmax",
+            Self::NormFace(_) => "normface",
+            Self::SphereFace(_) => "sphereface",
+            Self::CosFace(_) => "cosface",
+            Self::ArcFace(_) => "arcface",
+            Self::Center(_) => "center",
+            Self::Contrastive(_) => "contrastive",
+            Self::Triplet(_) => "triplet",
+            Self::Regression(_) => "regression",
         }
     }
 
@@ -77,6 +254,14 @@ impl LossConfig {
     pub fn validate(&self) -> Result<(), String> {
         match self {
             Self::Softmax(c) => c.validate(),
+            Self::NormFace(c) => c.validate(),
+            Self::SphereFace(c) => c.validate(),
+            Self::CosFace(c) => c.validate(),
+            Self::ArcFace(c) => c.validate(),
+            Self::Center(c) => c.validate(),
+            Self::Contrastive(c) => c.validate(),
+            Self::Triplet(c) => c.validate(),
+            Self::Regression(c) => c.validate(),
         }
     }
 
@@ -85,7 +270,115 @@ impl LossConfig {
     pub fn init(&self, embed_dim: usize, classes: usize, device: &Device) -> Loss {
         match self {
             Self::Softmax(c) => Loss::Softmax(c.init(embed_dim, classes, device)),
+            Self::NormFace(c) => Loss::NormFace(c.init(embed_dim, classes, device)),
+            Self::SphereFace(c) => Loss::SphereFace(c.init(embed_dim, classes, device)),
+            Self::CosFace(c) => Loss::CosFace(c.init(embed_dim, classes, device)),
+            Self::ArcFace(c) => Loss::ArcFace(c.init(embed_dim, classes, device)),
+            Self::Center(c) => Loss::Center(c.init(embed_dim, classes, device)),
+            Self::Contrastive(c) => Loss::Contrastive(c.init(embed_dim, classes, device)),
+            Self::Triplet(c) => Loss::Triplet(c.init(embed_dim, classes, device)),
+            Self::Regression(c) => Loss::Regression(c.init(embed_dim, classes, device)),
         }
+    }
+
+    /// Builds the loss with given head values instead of initialised ones (the `lab loss`
+    /// cross-check and tests). `classes` is `C`: the rows of `weights` / `targets` must match
+    /// it. Validates the configuration first.
+    ///
+    /// # Errors
+    /// A message naming the field: an invalid parameter, a missing or superfluous value, a
+    /// wrong shape.
+    pub fn build(
+        &self,
+        embed_dim: usize,
+        classes: usize,
+        values: HeadValues,
+        device: &Device,
+    ) -> Result<Loss, String> {
+        self.validate().map_err(|e| format!("loss: {e}"))?;
+        let name = self.id();
+        let uses_weights = matches!(
+            self,
+            Self::Softmax(_)
+                | Self::NormFace(_)
+                | Self::SphereFace(_)
+                | Self::CosFace(_)
+                | Self::ArcFace(_)
+                | Self::Center(_)
+        );
+        let uses_bias = matches!(self, Self::Softmax(_) | Self::Center(_));
+        let unused = [
+            ("weights", values.weights.is_some() && !uses_weights),
+            ("bias", values.bias.is_some() && !uses_bias),
+            (
+                "centers",
+                values.centers.is_some() && !matches!(self, Self::Center(_)),
+            ),
+            (
+                "targets",
+                values.targets.is_some() && !matches!(self, Self::Regression(_)),
+            ),
+        ];
+        if let Some((field, _)) = unused.iter().find(|(_, bad)| *bad) {
+            return Err(format!("{field}: not used by the {name} loss"));
+        }
+        let weights = if uses_weights {
+            let w = values
+                .weights
+                .as_ref()
+                .ok_or_else(|| format!("weights: required by the {name} loss (C×d)"))?;
+            check_shape("weights", w, classes, embed_dim)?;
+            Some(w.tensor(device))
+        } else {
+            None
+        };
+        let bias = match &values.bias {
+            Some(b) if b.len() != classes => {
+                return Err(format!(
+                    "bias: expected {classes} values (one per class), got {}",
+                    b.len()
+                ));
+            }
+            Some(b) => {
+                if let Some(v) = b.iter().find(|v| !v.is_finite()) {
+                    return Err(format!("bias: holds the non-finite value {v}"));
+                }
+                Some(Tensor::<1>::from_data(
+                    TensorData::new(b.clone(), [classes]),
+                    device,
+                ))
+            }
+            None => None,
+        };
+        let missing = |field: &str| format!("{field}: required by the {name} loss (C×d)");
+        Ok(match (self, weights) {
+            (Self::Softmax(c), Some(w)) => {
+                if bias.is_some() && !c.bias {
+                    return Err("bias: given, but the loss has \"bias\": false".into());
+                }
+                Loss::Softmax(SoftmaxLoss::from_weights(w, bias))
+            }
+            (Self::NormFace(c), Some(w)) => Loss::NormFace(NormFaceLoss::from_weights(c, w)),
+            (Self::SphereFace(c), Some(w)) => Loss::SphereFace(SphereFaceLoss::from_weights(c, w)),
+            (Self::CosFace(c), Some(w)) => Loss::CosFace(CosFaceLoss::from_weights(c, w)),
+            (Self::ArcFace(c), Some(w)) => Loss::ArcFace(ArcFaceLoss::from_weights(c, w)),
+            (Self::Center(c), Some(w)) => {
+                if bias.is_some() && !c.bias {
+                    return Err("bias: given, but the loss has \"bias\": false".into());
+                }
+                let centers = values.centers.as_ref().ok_or_else(|| missing("centers"))?;
+                check_shape("centers", centers, classes, embed_dim)?;
+                Loss::Center(CenterLoss::from_parts(c, w, bias, centers.tensor(device)))
+            }
+            (Self::Contrastive(c), _) => Loss::Contrastive(c.init(embed_dim, classes, device)),
+            (Self::Triplet(c), _) => Loss::Triplet(c.init(embed_dim, classes, device)),
+            (Self::Regression(c), _) => {
+                let t = values.targets.as_ref().ok_or_else(|| missing("targets"))?;
+                check_shape("targets", t, classes, embed_dim)?;
+                Loss::Regression(RegressionLoss::from_targets(c, t.tensor(device)))
+            }
+            (_, None) => return Err(missing("weights")),
+        })
     }
 }
 
@@ -94,6 +387,22 @@ impl LossConfig {
 pub enum Loss {
     /// See [`SoftmaxLoss`].
     Softmax(SoftmaxLoss),
+    /// See [`NormFaceLoss`].
+    NormFace(NormFaceLoss),
+    /// See [`SphereFaceLoss`].
+    SphereFace(SphereFaceLoss),
+    /// See [`CosFaceLoss`].
+    CosFace(CosFaceLoss),
+    /// See [`ArcFaceLoss`].
+    ArcFace(ArcFaceLoss),
+    /// See [`CenterLoss`].
+    Center(CenterLoss),
+    /// See [`ContrastiveLoss`].
+    Contrastive(ContrastiveLoss),
+    /// See [`TripletLoss`].
+    Triplet(TripletLoss),
+    /// See [`RegressionLoss`].
+    Regression(RegressionLoss),
 }
 
 impl Loss {
@@ -104,6 +413,14 @@ impl Loss {
     pub fn forward(&self, embeddings: Tensor<2>, targets: &Targets) -> LossOutput {
         match self {
             Self::Softmax(l) => l.forward(embeddings, targets),
+            Self::NormFace(l) => l.forward(embeddings, targets),
+            Self::SphereFace(l) => l.forward(embeddings, targets),
+            Self::CosFace(l) => l.forward(embeddings, targets),
+            Self::ArcFace(l) => l.forward(embeddings, targets),
+            Self::Center(l) => l.forward(embeddings, targets),
+            Self::Contrastive(l) => l.forward(embeddings, targets),
+            Self::Triplet(l) => l.forward(embeddings, targets),
+            Self::Regression(l) => l.forward(embeddings, targets),
         }
     }
 
@@ -114,6 +431,129 @@ impl Loss {
     pub fn scores(&self, embeddings: Tensor<2>) -> Tensor<2> {
         match self {
             Self::Softmax(l) => l.scores(embeddings),
+            Self::NormFace(l) => l.scores(embeddings),
+            Self::SphereFace(l) => l.scores(embeddings),
+            Self::CosFace(l) => l.scores(embeddings),
+            Self::ArcFace(l) => l.scores(embeddings),
+            Self::Center(l) => l.scores(embeddings),
+            Self::Contrastive(l) => l.scores(embeddings),
+            Self::Triplet(l) => l.scores(embeddings),
+            Self::Regression(l) => l.scores(embeddings),
         }
     }
+
+    /// Updates the state not trained by gradient, after the optimiser step, with the batch's
+    /// embeddings (detached here): the center loss's centers (Wen et al.'s rule with rate
+    /// `α`) and the metric losses' prototypes. Nothing for the other losses.
+    ///
+    /// # Shapes
+    /// - `embeddings`: `[batch, d]`
+    pub fn after_step(&mut self, embeddings: Tensor<2>, targets: &Targets) {
+        let z = embeddings.detach();
+        match self {
+            Self::Center(l) => l.update_centers(z, targets),
+            Self::Contrastive(l) => l.prototypes.observe(l.features(z), targets.one_hot.clone()),
+            Self::Triplet(l) => l.prototypes.observe(z, targets.one_hot.clone()),
+            _ => {}
+        }
+    }
+
+    /// Sets the metric losses' prototypes to the class means of `embeddings` (for the classes
+    /// present); nothing for the other losses.
+    ///
+    /// # Shapes
+    /// - `embeddings`: `[n, d]`
+    pub fn update_prototypes(&mut self, embeddings: Tensor<2>, targets: &Targets) {
+        let z = embeddings.detach();
+        match self {
+            Self::Contrastive(l) => l
+                .prototypes
+                .set_means(l.features(z), targets.one_hot.clone()),
+            Self::Triplet(l) => l.prototypes.set_means(z, targets.one_hot.clone()),
+            _ => {}
+        }
+    }
+
+    /// The head's geometry to draw (reads tensors back asynchronously).
+    ///
+    /// # Errors
+    /// When reading back fails (a lost GPU device).
+    pub async fn geometry(&self) -> Result<Geometry, String> {
+        match self {
+            Self::Softmax(l) => linear_geometry(&l.head, None).await,
+            Self::NormFace(l) => {
+                cosine_geometry(&l.head, l.normalize_weights, l.normalize_features).await
+            }
+            Self::SphereFace(l) => cosine_geometry(&l.head, true, false).await,
+            Self::CosFace(l) => cosine_geometry(&l.head, true, true).await,
+            Self::ArcFace(l) => cosine_geometry(&l.head, true, true).await,
+            Self::Center(l) => linear_geometry(&l.head, Some(l.centers.clone())).await,
+            Self::Contrastive(l) => {
+                let mut g = prototype_geometry(&l.prototypes).await?;
+                g.normalized_features = l.normalize;
+                Ok(g)
+            }
+            Self::Triplet(l) => prototype_geometry(&l.prototypes).await,
+            Self::Regression(l) => {
+                let [classes, dim] = l.targets.dims();
+                Ok(Geometry {
+                    dim,
+                    classes,
+                    targets: Some(read(l.targets.clone()).await?),
+                    ..Geometry::default()
+                })
+            }
+        }
+    }
+}
+
+async fn linear_geometry(
+    head: &burn::nn::Linear,
+    centers: Option<Tensor<2>>,
+) -> Result<Geometry, String> {
+    let w = head.weight.val().transpose();
+    let [classes, dim] = w.dims();
+    let bias = match &head.bias {
+        Some(b) => Some(read(b.val()).await?),
+        None => None,
+    };
+    let centers = match centers {
+        Some(c) => Some(read(c).await?),
+        None => None,
+    };
+    Ok(Geometry {
+        dim,
+        classes,
+        weights: Some(read(w).await?),
+        bias,
+        centers,
+        ..Geometry::default()
+    })
+}
+
+async fn cosine_geometry(
+    head: &cosine::CosineHead,
+    normalized_weights: bool,
+    normalized_features: bool,
+) -> Result<Geometry, String> {
+    let w = head.weight.val();
+    let [classes, dim] = w.dims();
+    Ok(Geometry {
+        dim,
+        classes,
+        weights: Some(read(w).await?),
+        normalized_weights,
+        normalized_features,
+        ..Geometry::default()
+    })
+}
+
+async fn prototype_geometry(p: &distance::Prototypes) -> Result<Geometry, String> {
+    let [classes, dim] = p.means.dims();
+    Ok(Geometry {
+        dim,
+        classes,
+        prototypes: Some(read(p.means.clone()).await?),
+        ..Geometry::default()
+    })
 }

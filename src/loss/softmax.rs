@@ -12,7 +12,7 @@
 //! - `bias` (bool, default `true`): whether the head has a bias term. The paper compares
 //!   both: without bias every class region is a cone from the origin.
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Tensor};
@@ -61,6 +61,14 @@ pub struct SoftmaxLoss {
 }
 
 impl SoftmaxLoss {
+    /// The loss with given head values (trainable): `W` as `[classes, d]` rows `w_j`, and
+    /// an optional bias `[classes]`.
+    pub fn from_weights(weights: Tensor<2>, bias: Option<Tensor<1>>) -> Self {
+        Self {
+            head: linear_from(weights, bias),
+        }
+    }
+
     /// Logits `l = zWᵀ + b`.
     ///
     /// # Shapes
@@ -81,6 +89,14 @@ impl SoftmaxLoss {
             terms: Vec::new(),
             scores,
         }
+    }
+}
+
+/// A linear head `l = zWᵀ + b` from `W` given as `[classes, d]` rows.
+pub(crate) fn linear_from(weights: Tensor<2>, bias: Option<Tensor<1>>) -> Linear {
+    Linear {
+        weight: Param::from_tensor(weights.transpose()),
+        bias: bias.map(Param::from_tensor),
     }
 }
 

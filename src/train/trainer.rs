@@ -259,9 +259,10 @@ impl Trainer {
         let n = idx.len();
         let x = images_tensor(&ds.train, &idx, &ds.mean, &ds.std, &self.device);
         let labels: Vec<u8> = idx.iter().map(|&i| ds.train.labels[i]).collect();
-        let targets = Targets::new(&labels, ds.classes(), &self.device);
+        let targets = Targets::new(&labels, ds.classes(), &self.device).with_step(self.step);
 
-        let out = self.model.loss.forward(self.model.net.forward(x), &targets);
+        let z = self.model.net.forward(x);
+        let out = self.model.loss.forward(z.clone(), &targets);
         let correct = out
             .scores
             .clone()
@@ -272,7 +273,9 @@ impl Trainer {
             .sum()
             .float();
         let grads = GradientsParams::from_grads(out.total.backward(), &self.model);
-        let updated = self.optim.step(self.config.lr, self.model.clone(), grads);
+        let mut updated = self.optim.step(self.config.lr, self.model.clone(), grads);
+        // State the optimiser does not train (center-loss centers, metric-loss prototypes).
+        updated.loss.after_step(z.detach(), &targets);
 
         let mut read = vec![out.total.clone().detach(), correct.detach()];
         read.extend(out.terms.iter().map(|(_, t)| t.clone().detach()));
