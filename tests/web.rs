@@ -129,8 +129,26 @@ async fn app_mounts_trains_on_click_and_plots_points() {
     let data: js_sys::Array = js_sys::Reflect::get(&plot, &"data".into())
         .unwrap()
         .unchecked_into();
-    assert_eq!(data.length(), 10, "one trace per class");
-    let loss = by_testid(&root, "loss").text_content().unwrap();
+    assert_eq!(
+        data.length(),
+        11,
+        "one trace per class, then the softmax head's class directions"
+    );
+    let name = |i: u32| {
+        js_sys::Reflect::get(&data.get(i), &"name".into())
+            .unwrap()
+            .as_string()
+            .unwrap()
+    };
+    assert_eq!(
+        (name(0), name(9), name(10)),
+        (
+            "0".to_string(),
+            "9".to_string(),
+            "class directions".to_string()
+        )
+    );
+    let loss = by_testid(&root, "batch-loss").text_content().unwrap();
     assert!(
         loss.parse::<f32>().is_ok_and(f32::is_finite),
         "loss shown: {loss}"
@@ -201,4 +219,93 @@ async fn webgpu_training_step_matches_cpu() {
         .map(|(a, b)| (a - b).abs())
         .fold(0f32, f32::max);
     assert!(worst < 1e-2, "embeddings differ by up to {worst}");
+}
+
+fn set_value(root: &web_sys::Element, id: &str, value: &str) {
+    let el = by_testid(root, id);
+    js_sys::Reflect::set(&el, &"value".into(), &value.into()).unwrap();
+    el.dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+}
+
+fn trace_names(plot: &web_sys::HtmlElement) -> Vec<String> {
+    let data: js_sys::Array = js_sys::Reflect::get(plot, &"data".into())
+        .unwrap()
+        .unchecked_into();
+    data.iter()
+        .map(|t| {
+            js_sys::Reflect::get(&t, &"name".into())
+                .unwrap()
+                .as_string()
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Picking a loss shows its parameters with units, refuses a bad value with a message, and
+/// the plot draws that loss's geometry (ArcFace: class directions and the unit circle).
+#[wasm_bindgen_test]
+async fn loss_picker_parameters_and_geometry() {
+    load_plotly();
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    let config = TrainConfig {
+        batch_size: 8,
+        eval_points: 100,
+        ..TrainConfig::default()
+    };
+    let ds = mnist();
+    leptos::mount::mount_to(root.clone().unchecked_into(), move || {
+        view! { <App source=DataSource::Memory(ds.clone()) backend=BackendChoice::Cpu config=config.clone() /> }
+    })
+    .forget();
+    let step: web_sys::HtmlButtonElement = by_testid(&root, "step").unchecked_into();
+    wait_for("the data", 60.0, || !step.disabled()).await;
+
+    set_value(&root, "loss", "arcface");
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    let params = by_testid(&root, "loss-params").text_content().unwrap();
+    assert!(
+        params.contains("Angular margin m (rad)") && params.contains("Scale s"),
+        "{params}"
+    );
+    assert_eq!(
+        js_sys::Reflect::get(&by_testid(&root, "loss-margin_rad"), &"value".into())
+            .unwrap()
+            .as_string()
+            .unwrap(),
+        "0.5"
+    );
+
+    set_value(&root, "loss-margin_rad", "-1");
+    wait_for("the error banner", 10.0, || {
+        root.query_selector("[data-testid='error-text']")
+            .unwrap()
+            .is_some()
+    })
+    .await;
+    let err = by_testid(&root, "error-text").text_content().unwrap();
+    assert!(err.contains("margin_rad") && err.contains("-1"), "{err}");
+    set_value(&root, "loss-margin_rad", "0.3");
+    gloo_timers::future::TimeoutFuture::new(50).await;
+
+    step.click();
+    let updates = by_testid(&root, "plot-updates");
+    wait_for("the embedding after one step", 120.0, || {
+        number(&updates) >= 2
+    })
+    .await;
+    let names = trace_names(&by_testid(&root, "embedding-plot"));
+    assert!(
+        names.contains(&"class directions".to_string())
+            && names.contains(&"unit circle".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        by_testid(&root, "batch-loss")
+            .text_content()
+            .unwrap()
+            .parse::<f32>()
+            .is_ok_and(f32::is_finite)
+    );
 }

@@ -53,6 +53,9 @@ pub enum Event {
     Embedding(Embedding),
     /// Something went wrong; the message is for the user.
     Error(String),
+    /// The compute device failed (a lost GPU device, for example): the run stopped and the
+    /// driver should move to another backend.
+    DeviceLost(String),
 }
 
 /// Points embedded per [`Session::work`] call.
@@ -223,7 +226,10 @@ impl Session {
     fn fail(&mut self, e: TrainError) -> Vec<Event> {
         self.single_step = false;
         self.embedding = None;
-        let mut ev = vec![Event::Error(e.to_string())];
+        let mut ev = vec![match e {
+            TrainError::Device(_) => Event::DeviceLost(e.to_string()),
+            _ => Event::Error(e.to_string()),
+        }];
         ev.extend(self.set_state(RunState::Failed));
         ev
     }
@@ -243,6 +249,7 @@ impl Session {
                 points: Vec::new(),
                 labels: Vec::new(),
                 predictions: Vec::new(),
+                geometry: None,
             });
         }
         if let Some(partial) = self.embedding.as_mut() {
@@ -263,6 +270,8 @@ impl Session {
                 return vec![];
             }
             self.embedded_step = Some(partial.step);
+            // A failed read of the (small) geometry only costs the overlay, not the embedding.
+            partial.geometry = trainer.model().loss.geometry().await.ok();
             let done = self.embedding.take().map(Event::Embedding);
             return done.into_iter().collect();
         }

@@ -83,6 +83,8 @@ pub struct Embedding {
     pub labels: Vec<u8>,
     /// Predicted classes (by the loss's head).
     pub predictions: Vec<u8>,
+    /// The loss's geometry (class directions, centers, targets…) at the same moment.
+    pub geometry: Option<crate::loss::Geometry>,
 }
 
 impl Embedding {
@@ -356,6 +358,7 @@ impl Trainer {
             points,
             labels: indices.iter().map(|&i| set.labels[i]).collect(),
             predictions,
+            geometry: None,
         })
     }
 

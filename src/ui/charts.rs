@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 
 use super::state::Ui;
 use crate::train::RunState;
-use crate::viz::class_series;
+use crate::viz::{class_series, geometry_overlays};
 use crate::web::plot;
 
 fn root(node: NodeRef<Div>) -> Option<web_sys::HtmlElement> {
@@ -26,17 +26,23 @@ pub fn EmbeddingPlot() -> impl IntoView {
         let names = ui.class_names.get_untracked();
         let Some(el) = root(node) else { return };
         let series = class_series(&emb, &names);
+        let classes = series.len();
         let title = format!(
             "Test-subset embedding after step {} — {} points, {:.1} % correct",
             emb.step,
             emb.len(),
             emb.accuracy() * 100.0
         );
-        let fig = plot::embedding_plot(&series, emb.dim, &title);
+        let overlays = emb
+            .geometry
+            .as_ref()
+            .map(|g| geometry_overlays(g, &emb))
+            .unwrap_or_default();
+        let fig = plot::embedding_plot(&series, &overlays, emb.dim, &title);
         leptos::task::spawn_local(async move {
             match plot::react(&el, &fig).await {
                 Ok(()) => {
-                    ui.plotted_points.set(plot::plotted_points(&el));
+                    ui.plotted_points.set(plot::plotted_points(&el, classes));
                     ui.plot_updates.update(|n| *n += 1);
                 }
                 Err(e) => ui.error.set(Some(e)),

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::state::{BackendChoice, Msg, Ui};
 use crate::data::DatasetKind;
+use crate::loss::{LOSS_NAMES, LossConfig, ParamKind, ParamSpec};
 use crate::model::Activation;
 use crate::train::{Command, RunState};
 
@@ -52,6 +53,20 @@ pub fn Settings() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
+            <label>
+                "Loss"
+                <select data-testid="loss" on:change=move |ev| {
+                    if let Some(l) = LossConfig::default_for(&event_target_value(&ev)) {
+                        ui.configure(|c| c.loss = l);
+                    }
+                }>
+                    {LOSS_NAMES.into_iter().map(|name| {
+                        let title = LossConfig::default_for(name).map(|l| l.title()).unwrap_or(name);
+                        view! { <option value=name selected=move || cfg.with(|c| c.loss.id() == name)>{title}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <LossParams />
             <NumberField label="Learning rate (Adam)" testid="lr" min="0.00001" max="1" step="0.0001"
                 get=Signal::derive(move || cfg.with(|c| c.lr.to_string()))
                 set=Callback::new(move |v: String| match v.parse::<f64>() {
@@ -93,6 +108,89 @@ pub fn Settings() -> impl IntoView {
                 </select>
             </label>
         </fieldset>
+    }
+}
+
+/// One control per parameter of the chosen loss, from the core's parameter schema.
+#[component]
+fn LossParams() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let set = move |name: &'static str, value: serde_json::Value| {
+        let loss = ui.config.with_untracked(|c| c.loss.clone());
+        match loss.with_param(name, value) {
+            Ok(l) => ui.configure(|c| c.loss = l),
+            Err(e) => {
+                ui.error.set(Some(format!("{}: {e}", loss.id())));
+                // Redraw the controls with the value still in force.
+                ui.config.update(|_| {});
+            }
+        }
+    };
+    move || {
+        let loss = ui.config.with(|c| c.loss.clone());
+        let controls = loss
+            .param_specs()
+            .into_iter()
+            .map(|spec: ParamSpec| {
+                let value = loss.param(spec.name).unwrap_or_default();
+                let id = format!("loss-{}", spec.name);
+                let label = if spec.unit.is_empty() {
+                    spec.label.to_string()
+                } else {
+                    format!("{} ({})", spec.label, spec.unit)
+                };
+                match spec.kind {
+                    ParamKind::Bool => view! {
+                        <label class="check">
+                            <input type="checkbox" data-testid=id prop:checked=value.as_bool().unwrap_or(false)
+                                on:change=move |ev| set(spec.name, serde_json::Value::Bool(event_target_checked(&ev))) />
+                            {label}
+                        </label>
+                    }
+                    .into_any(),
+                    ParamKind::Choice(options) => view! {
+                        <label>
+                            {label}
+                            <select data-testid=id on:change=move |ev| set(spec.name, serde_json::Value::String(event_target_value(&ev)))>
+                                {options.iter().map(|o| view! {
+                                    <option value=*o selected=value.as_str() == Some(*o)>{*o}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                    }
+                    .into_any(),
+                    ParamKind::Number { min, max, step } => view! {
+                        <label>
+                            {label}
+                            <input type="number" data-testid=id min=min max=max step=step prop:value=value.to_string()
+                                on:change=move |ev| {
+                                    let text = event_target_value(&ev);
+                                    match text.parse::<f64>() {
+                                        Ok(x) => set(spec.name, serde_json::json!(x)),
+                                        Err(_) => ui.error.set(Some(format!("{}: '{text}' is not a number", spec.name))),
+                                    }
+                                } />
+                        </label>
+                    }
+                    .into_any(),
+                    ParamKind::Integer { min, max } => view! {
+                        <label>
+                            {label}
+                            <input type="number" data-testid=id min=min max=max step="1" prop:value=value.to_string()
+                                on:change=move |ev| {
+                                    let text = event_target_value(&ev);
+                                    match text.parse::<i64>() {
+                                        Ok(x) => set(spec.name, serde_json::json!(x)),
+                                        Err(_) => ui.error.set(Some(format!("{}: '{text}' is not a whole number", spec.name))),
+                                    }
+                                } />
+                        </label>
+                    }
+                    .into_any(),
+                }
+            })
+            .collect_view();
+        view! { <div class="loss-params" data-testid="loss-params">{controls}</div> }
     }
 }
 

@@ -63,7 +63,19 @@ async fn run(ui: Ui, mut rx: UnboundedReceiver<Msg>) {
             }
             None => {
                 let events = session.work().await;
+                let lost = events.iter().find_map(|e| match e {
+                    Event::DeviceLost(m) => Some(m.clone()),
+                    _ => None,
+                });
                 dispatch(ui, &session, events);
+                if let Some(m) = lost {
+                    // Keep the page working: fall back to the CPU backend (a reset run).
+                    ui.backend_choice.set(BackendChoice::Cpu);
+                    select_backend(ui, &mut session, dataset.clone(), BackendChoice::Cpu).await;
+                    ui.error.set(Some(format!(
+                        "{m}. Switched to the CPU backend: press Train to start again."
+                    )));
+                }
                 yield_now().await;
             }
         }
@@ -164,7 +176,7 @@ fn dispatch(ui: Ui, session: &Session, events: Vec<Event>) {
                 ui.curves.update(|c| c.push_eval(emb.step, emb.accuracy()));
                 ui.embedding.set(Some(emb));
             }
-            Event::Error(msg) => ui.error.set(Some(msg)),
+            Event::Error(msg) | Event::DeviceLost(msg) => ui.error.set(Some(msg)),
         }
     }
 }

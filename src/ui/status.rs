@@ -81,7 +81,7 @@ pub fn Progress() -> impl IntoView {
                 <dt>"Step"</dt><dd data-testid="step-count">{format!("{step} / {total}")}</dd>
                 <dt>"Samples/s"</dt><dd data-testid="samples-per-sec">{format!("{sps:.0}")}</dd>
                 <dt>"ETA"</dt><dd data-testid="eta">{eta}</dd>
-                <dt>"Batch loss"</dt><dd data-testid="loss">{if loss.is_nan() { "–".into() } else { format!("{loss:.4}") }}</dd>
+                <dt>"Batch loss"</dt><dd data-testid="batch-loss">{if loss.is_nan() { "–".into() } else { format!("{loss:.4}") }}</dd>
                 <dt>"Batch accuracy"</dt><dd>{if acc.is_nan() { "–".into() } else { format!("{:.1} %", acc * 100.0) }}</dd>
                 <dt>"Test-subset accuracy"</dt><dd data-testid="eval-accuracy">{eval.map(|a| format!("{:.1} %", a * 100.0)).unwrap_or_else(|| "–".into())}</dd>
             </dl>

@@ -1,5 +1,6 @@
 //! Plot data as plain structs (no DOM, no plotting library): the UI turns these into traces.
 
+use crate::loss::Geometry;
 use crate::train::Embedding;
 
 /// Okabe–Ito's colour-blind-safe palette, extended to ten classes with two greys-free hues.
@@ -62,6 +63,132 @@ pub fn class_series(e: &Embedding, class_names: &[String]) -> Vec<ClassSeries> {
     out
 }
 
+/// How an overlay is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverlayStyle {
+    /// A polyline (segments separated by NaN breaks).
+    Line,
+    /// Large markers (centers, targets, prototypes).
+    Markers,
+}
+
+/// A piece of the loss's geometry, ready to become one trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlay {
+    /// Legend name.
+    pub name: String,
+    /// Drawing style.
+    pub style: OverlayStyle,
+    /// Colour (CSS); per point for markers (one per class), one for lines.
+    pub colors: Vec<&'static str>,
+    /// x coordinates (NaN separates line segments).
+    pub x: Vec<f32>,
+    /// y coordinates.
+    pub y: Vec<f32>,
+    /// z coordinates (empty in 2-D).
+    pub z: Vec<f32>,
+}
+
+/// Largest norm among the embedded points (at least `1e-6`).
+pub fn extent(e: &Embedding) -> f32 {
+    e.points
+        .chunks_exact(e.dim.max(1))
+        .map(|p| p.iter().map(|v| v * v).sum::<f32>().sqrt())
+        .filter(|n| n.is_finite())
+        .fold(1e-6, f32::max)
+}
+
+fn push_point(o: &mut Overlay, p: &[f32], dim: usize) {
+    o.x.push(p[0]);
+    o.y.push(p.get(1).copied().unwrap_or(0.0));
+    if dim >= 3 {
+        o.z.push(p.get(2).copied().unwrap_or(0.0));
+    }
+}
+
+fn line(name: &str, color: &'static str) -> Overlay {
+    Overlay {
+        name: name.into(),
+        style: OverlayStyle::Line,
+        colors: vec![color],
+        x: vec![],
+        y: vec![],
+        z: vec![],
+    }
+}
+
+/// The geometry of a loss's head drawn in the embedded space: class directions as rays from
+/// the origin (linear and cosine heads), the unit circle or sphere where features are
+/// normalised, and centers, targets or prototypes as markers. Only the first two or three
+/// coordinates are drawn. Rays reach `1.15` when features are normalised, else the points'
+/// [`extent`].
+pub fn geometry_overlays(g: &Geometry, e: &Embedding) -> Vec<Overlay> {
+    let dim = g.dim.clamp(2, 3).min(e.dim.max(2));
+    let mut out = Vec::new();
+    if g.dim == 0 || g.classes == 0 {
+        return out;
+    }
+    let reach = if g.normalized_features {
+        1.15
+    } else {
+        extent(e) * 1.05
+    };
+    if let Some(w) = &g.weights {
+        let mut o = line("class directions", "#666666");
+        for row in w.chunks_exact(g.dim) {
+            let n = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+            if n <= 1e-12 || !n.is_finite() {
+                continue;
+            }
+            let tip: Vec<f32> = row.iter().map(|v| v / n * reach).collect();
+            push_point(&mut o, &[0.0, 0.0, 0.0], dim);
+            push_point(&mut o, &tip, dim);
+            push_point(&mut o, &[f32::NAN, f32::NAN, f32::NAN], dim);
+        }
+        out.push(o);
+    }
+    if g.normalized_features {
+        let mut o = line("unit circle", "#999999");
+        let ring = |o: &mut Overlay, f: &dyn Fn(f32) -> [f32; 3]| {
+            for k in 0..=96 {
+                let t = k as f32 / 96.0 * std::f32::consts::TAU;
+                push_point(o, &f(t), dim);
+            }
+            push_point(o, &[f32::NAN, f32::NAN, f32::NAN], dim);
+        };
+        ring(&mut o, &|t| [t.cos(), t.sin(), 0.0]);
+        if dim == 3 {
+            o.name = "unit sphere".into();
+            ring(&mut o, &|t| [t.cos(), 0.0, t.sin()]);
+            ring(&mut o, &|t| [0.0, t.cos(), t.sin()]);
+        }
+        out.push(o);
+    }
+    for (name, pts) in [
+        ("centers", &g.centers),
+        ("targets", &g.targets),
+        ("prototypes", &g.prototypes),
+    ] {
+        let Some(pts) = pts else { continue };
+        let mut o = Overlay {
+            name: name.into(),
+            style: OverlayStyle::Markers,
+            colors: vec![],
+            x: vec![],
+            y: vec![],
+            z: vec![],
+        };
+        for (c, p) in pts.chunks_exact(g.dim).enumerate() {
+            if p.iter().all(|v| v.is_finite()) {
+                push_point(&mut o, p, dim);
+                o.colors.push(PALETTE[c % PALETTE.len()]);
+            }
+        }
+        out.push(o);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +201,7 @@ mod tests {
             points: vec![0., 1., 2., 3., 4., 5., 6., 7., 8.],
             labels: vec![1, 0, 1],
             predictions: vec![1, 0, 0],
+            geometry: None,
         };
         let names: Vec<String> = vec!["a".into(), "b".into(), "c".into()];
         let s = class_series(&e, &names);
@@ -82,5 +210,44 @@ mod tests {
         assert_eq!(s[1].z, vec![2., 8.]);
         assert_eq!(s[0].index, vec![1]);
         assert!(s[2].x.is_empty());
+    }
+
+    #[test]
+    fn overlays_follow_the_geometry() {
+        let e = Embedding {
+            step: 0,
+            dim: 2,
+            points: vec![3.0, 4.0, 0.0, 1.0],
+            labels: vec![0, 1],
+            predictions: vec![0, 1],
+            geometry: None,
+        };
+        assert_eq!(extent(&e), 5.0);
+        let g = Geometry {
+            dim: 2,
+            classes: 2,
+            weights: Some(vec![2.0, 0.0, 0.0, -0.5]),
+            centers: Some(vec![1.0, 1.0, -1.0, -1.0]),
+            ..Geometry::default()
+        };
+        let o = geometry_overlays(&g, &e);
+        assert_eq!(o.len(), 2);
+        // Rays from the origin to the points' extent along each (normalised) weight.
+        assert_eq!(o[0].x[..2], [0.0, 5.25]);
+        assert_eq!(o[0].y[3..5], [0.0, -5.25]);
+        assert!(o[0].x[2].is_nan());
+        assert_eq!(
+            (o[1].style, o[1].x.clone(), o[1].colors.len()),
+            (OverlayStyle::Markers, vec![1.0, -1.0], 2)
+        );
+        let unit = Geometry {
+            normalized_features: true,
+            ..g
+        };
+        let o = geometry_overlays(&unit, &e);
+        assert_eq!(o[0].x[1], 1.15, "rays end just outside the unit circle");
+        assert_eq!(o[1].name, "unit circle");
+        let r = (o[1].x[24].powi(2) + o[1].y[24].powi(2)).sqrt();
+        assert!((r - 1.0).abs() < 1e-6);
     }
 }

@@ -3,12 +3,12 @@
 //! Plots are updated with `Plotly.react`, which diffs against what is drawn: no flicker, and
 //! with a fixed `uirevision` the user's zoom and 3-D camera survive every update.
 
-use plotly::common::{Marker, Mode, Title};
+use plotly::common::{DashType, Line, Marker, MarkerSymbol, Mode, Title};
 use plotly::layout::{Axis, Layout, Margin};
 use plotly::{Plot, Scatter, Scatter3D};
 use wasm_bindgen::prelude::*;
 
-use crate::viz::ClassSeries;
+use crate::viz::{ClassSeries, Overlay, OverlayStyle};
 
 #[wasm_bindgen]
 extern "C" {
@@ -62,8 +62,13 @@ fn base_layout(title: &str, dark: bool) -> Layout {
         .plot_background_color(bg)
 }
 
-/// The embedding scatter: one trace per class (2-D or 3-D).
-pub fn embedding_plot(series: &[ClassSeries], dim: usize, title: &str) -> Plot {
+/// The embedding scatter: one trace per class (2-D or 3-D), then the loss's geometry.
+pub fn embedding_plot(
+    series: &[ClassSeries],
+    overlays: &[Overlay],
+    dim: usize,
+    title: &str,
+) -> Plot {
     let mut plot = Plot::new();
     for s in series {
         let marker = Marker::new()
@@ -82,6 +87,45 @@ pub fn embedding_plot(series: &[ClassSeries], dim: usize, title: &str) -> Plot {
                     .mode(Mode::Markers)
                     .name(&s.name)
                     .marker(marker),
+            );
+        }
+    }
+    for o in overlays {
+        let colors: Vec<String> = o.colors.iter().map(|c| c.to_string()).collect();
+        let (mode, marker, line) = match o.style {
+            OverlayStyle::Line => (
+                Mode::Lines,
+                Marker::new(),
+                Line::new()
+                    .color(colors.first().cloned().unwrap_or_default())
+                    .width(1.5)
+                    .dash(DashType::Dash),
+            ),
+            OverlayStyle::Markers => (
+                Mode::Markers,
+                Marker::new()
+                    .symbol(MarkerSymbol::Diamond)
+                    .size(if dim == 3 { 7 } else { 13 })
+                    .color_array(colors)
+                    .line(Line::new().color("#000000").width(1.5)),
+                Line::new(),
+            ),
+        };
+        if dim == 3 {
+            plot.add_trace(
+                Scatter3D::new(o.x.clone(), o.y.clone(), o.z.clone())
+                    .mode(mode)
+                    .name(&o.name)
+                    .marker(marker)
+                    .line(line),
+            );
+        } else {
+            plot.add_trace(
+                Scatter::new(o.x.clone(), o.y.clone())
+                    .mode(mode)
+                    .name(&o.name)
+                    .marker(marker)
+                    .line(line),
             );
         }
     }
@@ -110,16 +154,17 @@ pub fn curves_plot(title: &str, curves: &[(&str, &[f64], &[f64], &str)]) -> Plot
     plot
 }
 
-/// Number of points currently drawn in a plotly root (`gd.data[*].x.length` summed).
-pub fn plotted_points(root: &web_sys::HtmlElement) -> usize {
+/// Number of points currently drawn in the first `traces` traces of a plotly root
+/// (`gd.data[i].x.length` summed).
+pub fn plotted_points(root: &web_sys::HtmlElement, traces: usize) -> usize {
     let Ok(data) = js_sys::Reflect::get(root, &"data".into()) else {
         return 0;
     };
-    let Ok(traces) = data.dyn_into::<js_sys::Array>() else {
+    let Ok(data) = data.dyn_into::<js_sys::Array>() else {
         return 0;
     };
-    traces
-        .iter()
+    data.iter()
+        .take(traces)
         .map(|t| {
             js_sys::Reflect::get(&t, &"x".into())
                 .ok()

@@ -54,7 +54,7 @@ await check('trains a step on WebGPU when chosen', async (page) => {
   await page.getByTestId('batch').dispatchEvent('change');
   await page.getByTestId('step').click();
   await until('one WebGPU step', 240_000, async () => (await page.getByTestId('step-count').textContent()).startsWith('1 /'));
-  const loss = parseFloat(await page.getByTestId('loss').textContent());
+  const loss = parseFloat(await page.getByTestId('batch-loss').textContent());
   if (!Number.isFinite(loss)) throw new Error(`loss ${loss}`);
 });
 
