@@ -1,8 +1,8 @@
 // Trains in the served app (CPU backend) and saves a screenshot once the embedding has
-// separated: `node scripts/screenshot.mjs OUT.png [STEPS] [DIM]` after `trunk build`.
+// separated: `node scripts/screenshot.mjs OUT.png [STEPS] [DIM] [LOSS]` after `trunk build`.
 import { serve, launch, until } from '../tests/e2e/harness.mjs';
 
-const [out = 'docs/screenshot.png', steps = '300', dim = '2'] = process.argv.slice(2);
+const [out = 'docs/screenshot.png', steps = '300', dim = '2', loss = 'softmax'] = process.argv.slice(2);
 const { base, close } = await serve('dist');
 const browser = await launch();
 try {
@@ -10,6 +10,7 @@ try {
   await page.goto(base + '?backend=cpu');
   await until('the data', 120_000, async () => await page.getByTestId('train').isEnabled());
   await page.getByTestId('dim').selectOption(dim);
+  await page.getByTestId('loss-select').selectOption(loss);
   await page.getByTestId('train').click();
   const t = Date.now();
   await until(`${steps} steps`, 3_600_000, async () =>

@@ -262,7 +262,7 @@ async fn loss_picker_parameters_and_geometry() {
     let step: web_sys::HtmlButtonElement = by_testid(&root, "step").unchecked_into();
     wait_for("the data", 60.0, || !step.disabled()).await;
 
-    set_value(&root, "loss", "arcface");
+    set_value(&root, "loss-select", "arcface");
     gloo_timers::future::TimeoutFuture::new(50).await;
     let params = by_testid(&root, "loss-params").text_content().unwrap();
     assert!(

@@ -55,7 +55,7 @@ pub fn Settings() -> impl IntoView {
             </label>
             <label>
                 "Loss"
-                <select data-testid="loss" on:change=move |ev| {
+                <select data-testid="loss-select" on:change=move |ev| {
                     if let Some(l) = LossConfig::default_for(&event_target_value(&ev)) {
                         ui.configure(|c| c.loss = l);
                     }

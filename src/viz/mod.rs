@@ -134,7 +134,7 @@ pub fn geometry_overlays(g: &Geometry, e: &Embedding) -> Vec<Overlay> {
         extent(e) * 1.05
     };
     if let Some(w) = &g.weights {
-        let mut o = line("class directions", "#666666");
+        let mut o = line("class directions", "#333333");
         for row in w.chunks_exact(g.dim) {
             let n = row.iter().map(|v| v * v).sum::<f32>().sqrt();
             if n <= 1e-12 || !n.is_finite() {
@@ -148,7 +148,7 @@ pub fn geometry_overlays(g: &Geometry, e: &Embedding) -> Vec<Overlay> {
         out.push(o);
     }
     if g.normalized_features {
-        let mut o = line("unit circle", "#999999");
+        let mut o = line("unit circle", "#777777");
         let ring = |o: &mut Overlay, f: &dyn Fn(f32) -> [f32; 3]| {
             for k in 0..=96 {
                 let t = k as f32 / 96.0 * std::f32::consts::TAU;
