@@ -88,22 +88,27 @@ fn number(el: &web_sys::HtmlElement) -> usize {
         .unwrap_or(0)
 }
 
-#[wasm_bindgen_test]
-async fn app_mounts_trains_on_click_and_plots_points() {
+/// Mounts the App (CPU backend, real MNIST from memory) into a fresh element.
+fn mount_app(config: TrainConfig) -> web_sys::Element {
     load_plotly();
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
-    let config = TrainConfig {
-        batch_size: 16,
-        eval_every: 2,
-        eval_points: 300,
-        ..TrainConfig::default()
-    };
     let ds = mnist();
     leptos::mount::mount_to(root.clone().unchecked_into(), move || {
         view! { <App source=DataSource::Memory(ds.clone()) backend=BackendChoice::Cpu config=config.clone() /> }
     })
     .forget();
+    root
+}
+
+#[wasm_bindgen_test]
+async fn app_mounts_trains_on_click_and_plots_points() {
+    let root = mount_app(TrainConfig {
+        batch_size: 16,
+        eval_every: 2,
+        eval_points: 300,
+        ..TrainConfig::default()
+    });
 
     let train: web_sys::HtmlButtonElement = by_testid(&root, "train").unchecked_into();
     wait_for("the Train button to be enabled", 60.0, || !train.disabled()).await;
@@ -246,19 +251,11 @@ fn trace_names(plot: &web_sys::HtmlElement) -> Vec<String> {
 /// the plot draws that loss's geometry (ArcFace: class directions and the unit circle).
 #[wasm_bindgen_test]
 async fn loss_picker_parameters_and_geometry() {
-    load_plotly();
-    let root = document().create_element("div").unwrap();
-    document().body().unwrap().append_child(&root).unwrap();
-    let config = TrainConfig {
+    let root = mount_app(TrainConfig {
         batch_size: 8,
         eval_points: 100,
         ..TrainConfig::default()
-    };
-    let ds = mnist();
-    leptos::mount::mount_to(root.clone().unchecked_into(), move || {
-        view! { <App source=DataSource::Memory(ds.clone()) backend=BackendChoice::Cpu config=config.clone() /> }
-    })
-    .forget();
+    });
     let step: web_sys::HtmlButtonElement = by_testid(&root, "step").unchecked_into();
     wait_for("the data", 60.0, || !step.disabled()).await;
 
