@@ -12,7 +12,7 @@ use super::{TrainConfig, TrainError, Trainer};
 use crate::data::Dataset;
 
 /// Batch size used by the probe.
-pub const PROBE_BATCH: usize = 32;
+pub const PROBE_BATCH: usize = 16;
 
 /// Milliseconds one training step of `config`'s model takes on `device` at batch
 /// [`PROBE_BATCH`], measured on the second of two steps (the first compiles shaders and
