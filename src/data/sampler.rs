@@ -90,12 +90,12 @@ impl EpochSampler {
 /// Class-balanced batches for the metric losses (shared/LOSSES.md: at least 2 examples per
 /// class): each batch holds `P` classes with about `K` examples each ("P×K" sampling).
 ///
-/// For a batch of `B`: `P = min(classes, max(1, B / K))` classes, taken in turn from a cycle
-/// of the classes reshuffled whenever it is used up (so every class comes up equally often);
-/// the `B` examples are split evenly over them (the first `B mod P` get one more), never more
-/// than a class has. Within a class examples are drawn without replacement from a shuffled
-/// queue, which is refilled (reshuffled) only when used up, and never with an example already
-/// in the batch. An epoch is `ceil(len / B)` batches, after which every class queue is
+/// For a batch of `B`: `P = min(classes, max(1, B / K))` classes, those with the most examples
+/// not yet drawn this epoch (ties broken at random), so that an epoch draws every class in
+/// proportion to its size; the `B` examples are split evenly over them (the `B mod P` with the
+/// most left get one more), never more than a class has. Within a class examples are drawn
+/// without replacement from a shuffled queue, which is refilled (reshuffled) only when used up,
+/// and never with an example already in the batch. An epoch is `ceil(len / B)` batches, after which every class queue is
 /// reshuffled. Classes with fewer than 2 examples are left out (unless no class has 2).
 /// Everything follows the seed.
 #[derive(Debug, Clone)]
@@ -104,9 +104,8 @@ pub struct BalancedSampler {
     per_class: usize,
     /// Per class: its example indices in the current order, and the next position.
     queues: Vec<(Vec<usize>, usize)>,
-    /// Classes that take part, in the current cycle order, and the next position.
-    cycle: Vec<usize>,
-    cycle_pos: usize,
+    /// Classes that take part.
+    eligible: Vec<usize>,
     len: usize,
     drawn: usize,
     epoch: usize,
@@ -128,17 +127,15 @@ impl BalancedSampler {
         for q in &mut queues {
             rng.shuffle(&mut q.0);
         }
-        let mut cycle: Vec<usize> = (0..classes).filter(|&c| queues[c].0.len() >= 2).collect();
-        if cycle.is_empty() {
-            cycle = (0..classes).filter(|&c| !queues[c].0.is_empty()).collect();
+        let mut eligible: Vec<usize> = (0..classes).filter(|&c| queues[c].0.len() >= 2).collect();
+        if eligible.is_empty() {
+            eligible = (0..classes).filter(|&c| !queues[c].0.is_empty()).collect();
         }
-        rng.shuffle(&mut cycle);
         Self {
             rng,
             per_class: per_class.max(2),
             queues,
-            cycle,
-            cycle_pos: 0,
+            eligible,
             len: labels.len(),
             drawn: 0,
             epoch: 0,
@@ -160,20 +157,19 @@ impl BalancedSampler {
         self.len.div_ceil(batch.max(1))
     }
 
-    /// The next `P` classes of the cycle (distinct; reshuffles the cycle when used up).
+    /// The `p` distinct classes with the most examples left in their queue, most first (ties
+    /// broken at random).
     fn next_classes(&mut self, p: usize) -> Vec<usize> {
-        let mut out = Vec::with_capacity(p);
-        while out.len() < p {
-            if self.cycle_pos >= self.cycle.len() {
-                self.rng.shuffle(&mut self.cycle);
-                // Classes already chosen for this batch go last, so they are not repeated.
-                self.cycle.sort_by_key(|c| out.contains(c));
-                self.cycle_pos = 0;
-            }
-            out.push(self.cycle[self.cycle_pos]);
-            self.cycle_pos += 1;
-        }
-        out
+        let mut keyed: Vec<(usize, u64, usize)> = self
+            .eligible
+            .iter()
+            .map(|&c| {
+                let (order, pos) = &self.queues[c];
+                (order.len() - *pos, self.rng.next_u64(), c)
+            })
+            .collect();
+        keyed.sort_unstable_by(|a, b| b.cmp(a));
+        keyed.into_iter().take(p).map(|(_, _, c)| c).collect()
     }
 
     /// `k` distinct examples of class `c` (`k` at most the class's size).
@@ -197,7 +193,7 @@ impl BalancedSampler {
     /// grouped by class.
     pub fn next_batch(&mut self, batch: usize) -> Vec<usize> {
         let batch = batch.max(1);
-        let p = self.cycle.len().min((batch / self.per_class).max(1));
+        let p = self.eligible.len().min((batch / self.per_class).max(1));
         let classes = self.next_classes(p);
         let mut want: Vec<usize> = (0..p)
             .map(|j| batch / p + usize::from(j < batch % p))
