@@ -1810,3 +1810,51 @@ fn trainer_refreshes_prototypes_from_training_class_means_before_evaluating() {
         assert_eq!(emb.predictions[i] as usize, nearest, "point {i}: {p:?}");
     }
 }
+
+#[test]
+fn presets_and_loss_params() {
+    for id in LossConfig::IDS {
+        let (c, lr) = LossConfig::preset(id).unwrap_or_else(|| panic!("no preset for {id}"));
+        assert_eq!(c.id(), id);
+        c.validate().unwrap();
+        assert!(lr > 0.0 && lr <= 1e-2, "{id}: {lr}");
+        assert_eq!(LossConfig::default_for(id).map(|d| d.id()), Some(id));
+    }
+    assert!(LossConfig::preset("nope").is_none());
+    let needs: Vec<&str> = LossConfig::IDS
+        .into_iter()
+        .filter(|id| {
+            LossConfig::default_for(id)
+                .unwrap()
+                .needs_balanced_batches()
+        })
+        .collect();
+    assert_eq!(needs, ["contrastive", "triplet"]);
+
+    // Parameters merge into the given base; the others keep the base's values.
+    let base = LossConfig::preset("arcface").unwrap().0;
+    let c =
+        LossConfig::with_params("arcface", Some(base), &serde_json::json!({"scale": 8})).unwrap();
+    assert_eq!(
+        c.params(),
+        serde_json::json!({"scale": 8.0, "margin_rad": 0.1})
+    );
+    let c =
+        LossConfig::with_params("triplet", None, &serde_json::json!({"mining": "all"})).unwrap();
+    assert_eq!(c, config(r#"{"name":"triplet","mining":"all"}"#));
+    for (id, params, needle) in [
+        ("cosface", serde_json::json!({"scal": 1}), "scal"),
+        ("cosface", serde_json::json!({"margin": "big"}), "margin"),
+        ("cosface", serde_json::json!({"margin": -1}), "-1"),
+        ("sphereface", serde_json::json!({"margin": 7}), "7"),
+        ("triplet", serde_json::json!({"name": "softmax"}), "name"),
+        ("triplet", serde_json::json!([1, 2]), "object"),
+        ("nope", serde_json::json!({}), "nope"),
+    ] {
+        let e = LossConfig::with_params(id, None, &params).unwrap_err();
+        assert!(
+            e.contains(needle) && !e.contains('\n'),
+            "{id} {params}: {e}"
+        );
+    }
+}
