@@ -1858,3 +1858,51 @@ fn presets_and_loss_params() {
         );
     }
 }
+
+#[test]
+fn session_refreshes_prototypes_before_each_embedding() {
+    use playground::train::{Command, Event, Session, TrainConfig};
+    let mut s = Session::new(
+        TrainConfig {
+            loss: config(r#"{"name":"contrastive"}"#),
+            batch_size: 32,
+            eval_points: 40,
+            ..TrainConfig::default()
+        },
+        playground::backend::cpu(),
+    );
+    s.set_dataset(synthetic_dataset());
+    s.handle(Command::Step);
+    let mut events = vec![];
+    let mut slices = 0;
+    while s.wants_work() {
+        events.extend(pollster::block_on(s.work()));
+        slices += 1;
+    }
+    let embeddings: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Embedding(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    let steps = events
+        .iter()
+        .filter(|e| matches!(e, Event::Step(_)))
+        .count();
+    assert_eq!((steps, embeddings.len()), (1, 2), "{events:?}");
+    // Two refreshes, two one-chunk embeddings and one step.
+    assert_eq!(slices, 5);
+    let t = s.trainer().unwrap();
+    assert!(!t.prototypes_stale());
+    let protos = pollster::block_on(t.model().loss.geometry())
+        .unwrap()
+        .prototypes
+        .unwrap();
+    let last = embeddings[1];
+    for (i, p) in last.points.chunks(2).enumerate() {
+        let d = |c: usize| (p[0] - protos[2 * c]).powi(2) + (p[1] - protos[2 * c + 1]).powi(2);
+        let nearest = (0..10).min_by(|&a, &b| d(a).total_cmp(&d(b))).unwrap();
+        assert_eq!(last.predictions[i] as usize, nearest, "point {i}");
+    }
+}
