@@ -340,7 +340,9 @@ impl LossConfig {
     /// `None` for an unknown id.
     ///
     /// Where it differs from the defaults of shared/LOSSES.md: the margins of cosface and
-    /// arcface are smaller, because ten classes share only 36° each on the 2-D circle.
+    /// arcface are smaller, because ten classes share only 36° each on the 2-D circle; triplet
+    /// mines semi-hard negatives (hard mining collapsed the 2-D embedding: 17 % after 300 steps,
+    /// semi-hard 96 %).
     pub fn preset(id: &str) -> Option<(Self, f64)> {
         let config = match id {
             "softmax" => Self::Softmax(SoftmaxConfig::default()),
@@ -356,7 +358,10 @@ impl LossConfig {
             }),
             "center" => Self::Center(CenterConfig::default()),
             "contrastive" => Self::Contrastive(ContrastiveConfig::default()),
-            "triplet" => Self::Triplet(TripletConfig::default()),
+            "triplet" => Self::Triplet(TripletConfig {
+                mining: Mining::SemiHard,
+                ..TripletConfig::default()
+            }),
             "regression" => Self::Regression(RegressionConfig::default()),
             _ => return None,
         };
