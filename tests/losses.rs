@@ -1906,3 +1906,29 @@ fn session_refreshes_prototypes_before_each_embedding() {
         assert_eq!(last.predictions[i] as usize, nearest, "point {i}");
     }
 }
+
+#[test]
+fn every_loss_stops_with_diverged_on_non_finite_input() {
+    use playground::train::{TrainConfig, TrainError, Trainer};
+    let mut ds = (*synthetic_dataset()).clone();
+    ds.std = vec![0.0]; // every normalised pixel becomes ±inf or NaN
+    let ds = std::sync::Arc::new(ds);
+    for id in LossConfig::IDS {
+        let (loss, lr) = LossConfig::preset(id).unwrap();
+        let config = TrainConfig {
+            loss,
+            lr,
+            batch_size: 32,
+            eval_points: 40,
+            ..TrainConfig::default()
+        };
+        let mut t = Trainer::new(config, ds.clone(), &playground::backend::cpu()).unwrap();
+        match pollster::block_on(t.train_step()) {
+            Err(TrainError::Diverged { step: 1, .. }) => {}
+            other => panic!("{id}: {other:?}"),
+        }
+        // Evaluating afterwards does not panic either.
+        let emb = pollster::block_on(t.embed_test_subset()).unwrap();
+        assert_eq!(emb.len(), 40, "{id}");
+    }
+}

@@ -194,6 +194,9 @@ impl BalancedSampler {
     pub fn next_batch(&mut self, batch: usize) -> Vec<usize> {
         let batch = batch.max(1);
         let p = self.eligible.len().min((batch / self.per_class).max(1));
+        if p == 0 {
+            return Vec::new(); // no examples at all
+        }
         let classes = self.next_classes(p);
         let mut want: Vec<usize> = (0..p)
             .map(|j| batch / p + usize::from(j < batch % p))
@@ -359,6 +362,12 @@ mod tests {
         all.sort_unstable();
         all.dedup();
         assert!(all.len() >= 590, "only {} distinct of 600", all.len());
+    }
+
+    #[test]
+    fn balanced_sampler_over_nothing_gives_empty_batches() {
+        let mut s = BalancedSampler::new(&[], 4, 1);
+        assert!(s.next_batch(8).is_empty());
     }
 
     #[test]
