@@ -133,7 +133,7 @@ fn train_a_metric_loss_reports_loss_and_parameters() {
     let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(v["loss"], "triplet", "{v}");
     assert_eq!(v["loss_params"]["margin"], 0.5, "{v}");
-    assert_eq!(v["loss_params"]["mining"], "hard", "{v}");
+    assert_eq!(v["loss_params"]["mining"], "semihard", "{v}"); // the preset
     assert_eq!(v["steps"], 3, "{v}");
     let acc = v["test_accuracy"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&acc), "{v}");
