@@ -155,7 +155,9 @@ impl std::fmt::Debug for Trainer {
 
 impl Trainer {
     /// Starts a run on `device` (a plain device; autodiff is enabled here). Weights and batch
-    /// order follow `config.seed`, identically on every backend.
+    /// order follow `config.seed`, identically on every backend. Losses that
+    /// [need balanced batches](crate::loss::LossConfig::needs_balanced_batches) get a
+    /// [`BalancedSampler`] (`P` classes × about 4 examples), the others an [`EpochSampler`].
     ///
     /// # Errors
     /// [`TrainError::Config`] for an invalid configuration or a dataset the model cannot take.
