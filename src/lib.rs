@@ -6,7 +6,8 @@
 //!
 //! ## Architecture
 //! A backend-agnostic core, tested natively, and a thin browser shell:
-//! - [`data`]: IDX bytes → validated [`data::Dataset`] (images stay `u8`), seeded batch order.
+//! - [`data`]: IDX bytes → validated [`data::Dataset`] (images stay `u8`), seeded batch order
+//!   (plain epochs, or class-balanced batches for the metric losses).
 //! - [`model`]: the paper's CNN; its last linear layer is the embedding.
 //! - [`loss`]: a [`loss::LossConfig`] → [`loss::Loss`] registry, one file per loss; each loss
 //!   owns its head (the parameters that classify an embedding).

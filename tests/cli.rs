@@ -63,10 +63,78 @@ fn bad_arguments_fail_with_a_message() {
         (vec!["train", "--dataset", "imagenet"], "imagenet"),
         (vec!["train", "--data", "/nonexistent"], "make data"),
         (vec!["frobnicate"], "unknown"),
+        (vec!["train", "--loss", "nope"], "nope"),
+        (
+            vec![
+                "train",
+                "--loss",
+                "cosface",
+                "--loss-params",
+                "{\"scal\":1}",
+            ],
+            "scal",
+        ),
+        (
+            vec![
+                "train",
+                "--loss",
+                "cosface",
+                "--loss-params",
+                "{\"margin\":-1}",
+            ],
+            "margin",
+        ),
+        (
+            vec![
+                "train",
+                "--loss",
+                "arcface",
+                "--loss-params",
+                "{\"scale\":\"x\"}",
+            ],
+            "scale",
+        ),
+        (
+            vec![
+                "train",
+                "--loss",
+                "triplet",
+                "--loss-params",
+                "{\"mining\":\"easy\"}",
+            ],
+            "mining",
+        ),
+        (vec!["train", "--loss-params", "[1]"], "loss-params"),
+        (vec!["table", "--losses", "softmax,nope"], "nope"),
     ] {
         let o = lab(&args);
         assert!(!o.status.success(), "{args:?} should fail");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(needle), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn train_a_metric_loss_reports_loss_and_parameters() {
+    let o = lab(&[
+        "train",
+        "--loss",
+        "triplet",
+        "--loss-params",
+        r#"{"margin":0.5}"#,
+        "--max-steps",
+        "3",
+        "--batch",
+        "32",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(v["loss"], "triplet", "{v}");
+    assert_eq!(v["loss_params"]["margin"], 0.5, "{v}");
+    assert_eq!(v["loss_params"]["mining"], "semihard", "{v}"); // the preset
+    assert_eq!(v["steps"], 3, "{v}");
+    let acc = v["test_accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&acc), "{v}");
 }

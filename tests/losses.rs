@@ -1712,3 +1712,223 @@ fn lab_loss_reads_a_file_and_prints_one_line() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/in.json"));
 }
+
+#[test]
+fn prototypes_head_predicts_the_nearest_class_mean() {
+    let device = playground::backend::cpu();
+    for json in [r#"{"name":"triplet"}"#, r#"{"name":"contrastive"}"#] {
+        let mut loss = config(json).init(2, 3, &device);
+        // Class means: 0 → (0, 1), 1 → (5, 0), 2 → (0, −4).
+        let z: M = vec![
+            vec![0.0, 0.0],
+            vec![0.0, 2.0],
+            vec![4.0, 0.0],
+            vec![6.0, 0.0],
+            vec![0.0, -4.0],
+        ];
+        loss.update_prototypes(
+            tensor(&z, &device),
+            &Targets::new(&[0, 0, 1, 1, 2], 3, &device),
+        );
+        let g = pollster::block_on(loss.geometry()).unwrap();
+        assert_eq!(
+            g.prototypes,
+            Some(vec![0.0, 1.0, 5.0, 0.0, 0.0, -4.0]),
+            "{json}"
+        );
+        let queries: M = vec![
+            vec![0.2, 1.1],
+            vec![4.0, 1.0],
+            vec![1.0, -3.0],
+            vec![2.4, 0.6], // 5.92 from class 0, 7.12 from class 1
+            vec![2.6, 0.6], // 7.12 from class 0, 5.92 from class 1
+        ];
+        let pred: Vec<i64> = loss
+            .scores(tensor(&queries, &device))
+            .argmax(1)
+            .into_data()
+            .iter::<i64>()
+            .collect();
+        assert_eq!(pred, [0, 1, 2, 0, 1], "{json}");
+        // A refresh with only class 2 present moves only class 2.
+        loss.update_prototypes(
+            tensor(&vec![vec![1.0, 1.0]], &device),
+            &Targets::new(&[2], 3, &device),
+        );
+        let g = pollster::block_on(loss.geometry()).unwrap();
+        assert_eq!(
+            g.prototypes,
+            Some(vec![0.0, 1.0, 5.0, 0.0, 1.0, 1.0]),
+            "{json}"
+        );
+    }
+}
+
+#[test]
+fn trainer_refreshes_prototypes_from_training_class_means_before_evaluating() {
+    use playground::train::{TrainConfig, Trainer};
+    let ds = synthetic_dataset();
+    let config = TrainConfig {
+        loss: config(r#"{"name":"triplet"}"#),
+        dim: 2,
+        batch_size: 32,
+        eval_points: 40,
+        ..TrainConfig::default()
+    };
+    let mut t = Trainer::new(config, ds.clone(), &playground::backend::cpu()).unwrap();
+    for _ in 0..2 {
+        pollster::block_on(t.train_step()).unwrap();
+    }
+    assert!(t.prototypes_stale());
+    let emb = pollster::block_on(t.embed_test_subset()).unwrap();
+    assert!(!t.prototypes_stale());
+    let protos = pollster::block_on(t.model().loss.geometry())
+        .unwrap()
+        .prototypes
+        .unwrap();
+    // The sample (2,000) covers this whole 96-image training set: prototypes = class means.
+    let all: Vec<usize> = (0..ds.train.len()).collect();
+    let train = pollster::block_on(t.embed(&ds.train, &all)).unwrap();
+    for c in 0..10u8 {
+        let rows: Vec<&[f32]> = train
+            .points
+            .chunks(2)
+            .zip(&train.labels)
+            .filter(|(_, l)| **l == c)
+            .map(|(p, _)| p)
+            .collect();
+        for k in 0..2 {
+            let mean = rows.iter().map(|p| p[k] as f64).sum::<f64>() / rows.len() as f64;
+            let got = protos[c as usize * 2 + k] as f64;
+            assert_close(&format!("class {c} axis {k}"), got, mean, 1e-4, 1e-4);
+        }
+    }
+    // Every test prediction is the nearest prototype.
+    for (i, p) in emb.points.chunks(2).enumerate() {
+        let d = |c: usize| (p[0] - protos[2 * c]).powi(2) + (p[1] - protos[2 * c + 1]).powi(2);
+        let nearest = (0..10).min_by(|&a, &b| d(a).total_cmp(&d(b))).unwrap();
+        assert_eq!(emb.predictions[i] as usize, nearest, "point {i}: {p:?}");
+    }
+}
+
+#[test]
+fn presets_and_loss_params() {
+    for id in LossConfig::IDS {
+        let (c, lr) = LossConfig::preset(id).unwrap_or_else(|| panic!("no preset for {id}"));
+        assert_eq!(c.id(), id);
+        c.validate().unwrap();
+        assert!(lr > 0.0 && lr <= 1e-2, "{id}: {lr}");
+        assert_eq!(LossConfig::default_for(id).map(|d| d.id()), Some(id));
+    }
+    assert!(LossConfig::preset("nope").is_none());
+    let needs: Vec<&str> = LossConfig::IDS
+        .into_iter()
+        .filter(|id| {
+            LossConfig::default_for(id)
+                .unwrap()
+                .needs_balanced_batches()
+        })
+        .collect();
+    assert_eq!(needs, ["contrastive", "triplet"]);
+
+    // Parameters merge into the given base; the others keep the base's values.
+    let base = LossConfig::preset("arcface").unwrap().0;
+    let c =
+        LossConfig::with_params("arcface", Some(base), &serde_json::json!({"scale": 8})).unwrap();
+    assert_eq!(
+        c.params(),
+        serde_json::json!({"scale": 8.0, "margin_rad": 0.1})
+    );
+    let c =
+        LossConfig::with_params("triplet", None, &serde_json::json!({"mining": "all"})).unwrap();
+    assert_eq!(c, config(r#"{"name":"triplet","mining":"all"}"#));
+    for (id, params, needle) in [
+        ("cosface", serde_json::json!({"scal": 1}), "scal"),
+        ("cosface", serde_json::json!({"margin": "big"}), "margin"),
+        ("cosface", serde_json::json!({"margin": -1}), "-1"),
+        ("sphereface", serde_json::json!({"margin": 7}), "7"),
+        ("triplet", serde_json::json!({"name": "softmax"}), "name"),
+        ("triplet", serde_json::json!([1, 2]), "object"),
+        ("nope", serde_json::json!({}), "nope"),
+    ] {
+        let e = LossConfig::with_params(id, None, &params).unwrap_err();
+        assert!(
+            e.contains(needle) && !e.contains('\n'),
+            "{id} {params}: {e}"
+        );
+    }
+}
+
+#[test]
+fn session_refreshes_prototypes_before_each_embedding() {
+    use playground::train::{Command, Event, Session, TrainConfig};
+    let mut s = Session::new(
+        TrainConfig {
+            loss: config(r#"{"name":"contrastive"}"#),
+            batch_size: 32,
+            eval_points: 40,
+            ..TrainConfig::default()
+        },
+        playground::backend::cpu(),
+    );
+    s.set_dataset(synthetic_dataset());
+    s.handle(Command::Step);
+    let mut events = vec![];
+    let mut slices = 0;
+    while s.wants_work() {
+        events.extend(pollster::block_on(s.work()));
+        slices += 1;
+    }
+    let embeddings: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Embedding(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    let steps = events
+        .iter()
+        .filter(|e| matches!(e, Event::Step(_)))
+        .count();
+    assert_eq!((steps, embeddings.len()), (1, 2), "{events:?}");
+    // Two refreshes, two one-chunk embeddings and one step.
+    assert_eq!(slices, 5);
+    let t = s.trainer().unwrap();
+    assert!(!t.prototypes_stale());
+    let protos = pollster::block_on(t.model().loss.geometry())
+        .unwrap()
+        .prototypes
+        .unwrap();
+    let last = embeddings[1];
+    for (i, p) in last.points.chunks(2).enumerate() {
+        let d = |c: usize| (p[0] - protos[2 * c]).powi(2) + (p[1] - protos[2 * c + 1]).powi(2);
+        let nearest = (0..10).min_by(|&a, &b| d(a).total_cmp(&d(b))).unwrap();
+        assert_eq!(last.predictions[i] as usize, nearest, "point {i}");
+    }
+}
+
+#[test]
+fn every_loss_stops_with_diverged_on_non_finite_input() {
+    use playground::train::{TrainConfig, TrainError, Trainer};
+    let mut ds = (*synthetic_dataset()).clone();
+    ds.std = vec![0.0]; // every normalised pixel becomes ±inf or NaN
+    let ds = std::sync::Arc::new(ds);
+    for id in LossConfig::IDS {
+        let (loss, lr) = LossConfig::preset(id).unwrap();
+        let config = TrainConfig {
+            loss,
+            lr,
+            batch_size: 32,
+            eval_points: 40,
+            ..TrainConfig::default()
+        };
+        let mut t = Trainer::new(config, ds.clone(), &playground::backend::cpu()).unwrap();
+        match pollster::block_on(t.train_step()) {
+            Err(TrainError::Diverged { step: 1, .. }) => {}
+            other => panic!("{id}: {other:?}"),
+        }
+        // Evaluating afterwards does not panic either.
+        let emb = pollster::block_on(t.embed_test_subset()).unwrap();
+        assert_eq!(emb.len(), 40, "{id}");
+    }
+}

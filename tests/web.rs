@@ -271,7 +271,7 @@ async fn loss_picker_parameters_and_geometry() {
             .unwrap()
             .as_string()
             .unwrap(),
-        "0.5"
+        "0.1"
     );
 
     set_value(&root, "loss-margin_rad", "-1");

@@ -3,12 +3,18 @@
 //! ```text
 //! lab train [--dataset mnist] [--dim 2|3] [--epochs N] [--seed N] [--lr X] [--batch N]
 //!           [--activation linear|relu|sigmoid|tanh] [--max-steps N] [--backend cpu|wgpu]
-//!           [--data DIR] [--out DIR]
+//!           [--loss NAME] [--loss-params JSON] [--data DIR] [--out DIR]
+//! lab table [--epochs N] [--batch N] [--seed N] [--dims 2,3] [--losses a,b,...]
+//!           [--max-steps N] [--backend cpu|wgpu] [--data DIR]
 //! lab bench [--steps N] [--batch N] [--dim 2|3] [--backend cpu|wgpu] [--data DIR]
 //! lab loss [FILE]
 //! ```
-//! `train` prints one JSON line (test accuracy, epochs, steps, samples/s, backend); with
-//! `--out` it also writes the test embeddings with labels as CSV. `bench` prints training
+//! `train` prints one JSON line (test accuracy, epochs, steps, samples/s, backend, loss and
+//! its parameters); with `--out` it also writes the test embeddings with labels as CSV.
+//! `--loss NAME` trains that loss with its preset ([`playground::loss::LossConfig::preset`],
+//! learning rate included unless `--lr` is given); `--loss-params '{"margin":0.2}'` overrides
+//! parameters (serde names of shared/LOSSES.md). `table` trains every chosen loss with its
+//! preset in every chosen dimension and prints a Markdown table of test accuracies. `bench` prints training
 //! throughput of the paper's CNN. `loss` is the cross-check of shared/LOSSES.md: one JSON
 //! object (loss, embeddings, labels, head values) from FILE or standard input → loss, terms
 //! and the gradient with respect to the embeddings (burn autodiff, CPU), as one JSON object.
@@ -31,13 +37,16 @@ mod native {
 
     use playground::backend::BackendKind;
     use playground::data::{Dataset, DatasetKind};
+    use playground::loss::LossConfig;
     use playground::model::Activation;
     use playground::train::{TrainConfig, Trainer};
 
     const USAGE: &str = "usage:
       lab train [--dataset mnist] [--dim 2|3] [--epochs N] [--seed N] [--lr X] [--batch N]
                 [--activation linear|relu|sigmoid|tanh] [--max-steps N] [--backend cpu|wgpu]
-                [--data DIR] [--out DIR]
+                [--loss NAME] [--loss-params JSON] [--data DIR] [--out DIR]
+      lab table [--epochs N] [--batch N] [--seed N] [--dims 2,3] [--losses a,b,...]
+                [--max-steps N] [--backend cpu|wgpu] [--data DIR]
       lab bench [--steps N] [--batch N] [--dim 2|3] [--backend cpu|wgpu] [--data DIR]
       lab loss [FILE]   (JSON in, JSON out; see shared/LOSSES.md \"Cross-check interface\")";
 
@@ -45,6 +54,7 @@ mod native {
         let args: Vec<String> = std::env::args().skip(1).collect();
         let result = match args.first().map(String::as_str) {
             Some("train") => Flags::parse(&args[1..]).and_then(|f| pollster::block_on(train(f))),
+            Some("table") => Flags::parse(&args[1..]).and_then(|f| pollster::block_on(table(f))),
             Some("bench") => Flags::parse(&args[1..]).and_then(|f| pollster::block_on(bench(f))),
             Some("loss") => loss_command(&args[1..]),
             Some("-h" | "--help" | "help") => {
@@ -149,13 +159,15 @@ mod native {
             Some(id) => BackendKind::from_id(&id)
                 .ok_or_else(|| format!("--backend: unknown backend '{id}' (cpu or wgpu)"))?,
         };
+        let (loss, lr) = loss_flags(f)?;
         let config = TrainConfig {
             dataset,
             activation,
+            loss: loss.unwrap_or(d.loss),
             dim: f.num("dim", d.dim)?,
             epochs: f.num("epochs", d.epochs)?,
             seed: f.num("seed", d.seed)?,
-            lr: f.num("lr", d.lr)?,
+            lr: f.num("lr", lr.unwrap_or(d.lr))?,
             batch_size: f.num("batch", d.batch_size)?,
             ..d
         };
@@ -167,6 +179,57 @@ mod native {
         })
     }
 
+    /// `--loss NAME` (its preset, and the preset's learning rate) and `--loss-params JSON`
+    /// (merged into it; into the default loss without `--loss`).
+    fn loss_flags(f: &mut Flags) -> Result<(Option<LossConfig>, Option<f64>), String> {
+        let name = f.take("loss");
+        let params = f.take("loss-params");
+        let (base, lr) = match &name {
+            None => (None, None),
+            Some(id) => match LossConfig::preset(id) {
+                Some((config, lr)) => (Some(config), Some(lr)),
+                None => {
+                    return Err(format!(
+                        "--loss: unknown loss '{id}', expected one of {}",
+                        LossConfig::IDS.join(", ")
+                    ));
+                }
+            },
+        };
+        let Some(text) = params else {
+            return Ok((base, lr));
+        };
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "--loss-params: '{text}' is not valid JSON ({})",
+                one_line(e)
+            )
+        })?;
+        let id = base
+            .as_ref()
+            .map_or_else(|| TrainConfig::default().loss.id(), LossConfig::id);
+        let config = LossConfig::with_params(id, base, &value).map_err(|e| format!("--{e}"))?;
+        Ok((Some(config), lr))
+    }
+
+    /// Trains `config` for its epochs or `max_steps` steps, then embeds the whole test split
+    /// (prototypes refreshed first).
+    async fn run(
+        config: &TrainConfig,
+        ds: &Arc<Dataset>,
+        dev: &burn::tensor::Device,
+        max_steps: usize,
+    ) -> Result<(Trainer, playground::train::Embedding), String> {
+        let mut t = Trainer::new(config.clone(), ds.clone(), dev).map_err(|e| e.to_string())?;
+        while !t.finished() && t.step() < max_steps {
+            t.train_step().await.map_err(|e| e.to_string())?;
+        }
+        t.refresh_prototypes().await.map_err(|e| e.to_string())?;
+        let idx: Vec<usize> = (0..ds.test.len()).collect();
+        let emb = t.embed(&ds.test, &idx).await.map_err(|e| e.to_string())?;
+        Ok((t, emb))
+    }
+
     async fn train(mut f: Flags) -> Result<(), String> {
         let c = common(&mut f)?;
         let max_steps: usize = f.num("max-steps", usize::MAX)?;
@@ -175,12 +238,7 @@ mod native {
         let ds = load(&c.data, c.config.dataset)?;
         let dev = device(c.backend)?;
         let wall = web_time::Instant::now();
-        let mut t = Trainer::new(c.config.clone(), ds.clone(), &dev).map_err(|e| e.to_string())?;
-        while !t.finished() && t.step() < max_steps {
-            t.train_step().await.map_err(|e| e.to_string())?;
-        }
-        let idx: Vec<usize> = (0..ds.test.len()).collect();
-        let emb = t.embed(&ds.test, &idx).await.map_err(|e| e.to_string())?;
+        let (t, emb) = run(&c.config, &ds, &dev, max_steps).await?;
         if let Some(dir) = out {
             write_csv(&dir, &emb, c.config.dim)?;
         }
@@ -193,6 +251,7 @@ mod native {
             "dataset": c.config.dataset.id(),
             "dim": c.config.dim,
             "loss": c.config.loss.id(),
+            "loss_params": c.config.loss.params(),
             "activation": c.config.activation.id(),
             "batch_size": c.config.batch_size,
             "lr": c.config.lr,
@@ -200,6 +259,98 @@ mod native {
             "wall_secs": wall.elapsed().as_secs_f64(),
         });
         println!("{line}");
+        Ok(())
+    }
+
+    /// A comma-separated list flag.
+    fn list(f: &mut Flags, name: &str, default: &str) -> Vec<String> {
+        f.take(name)
+            .unwrap_or_else(|| default.to_string())
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    async fn table(mut f: Flags) -> Result<(), String> {
+        let command = std::iter::once("lab".to_string())
+            .chain(std::env::args().skip(1))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let d = TrainConfig::default();
+        let epochs: usize = f.num("epochs", d.epochs)?;
+        let batch_size: usize = f.num("batch", d.batch_size)?;
+        let seed: u64 = f.num("seed", d.seed)?;
+        let max_steps: usize = f.num("max-steps", usize::MAX)?;
+        let backend = match f.take("backend") {
+            None => BackendKind::Cpu,
+            Some(id) => BackendKind::from_id(&id)
+                .ok_or_else(|| format!("--backend: unknown backend '{id}' (cpu or wgpu)"))?,
+        };
+        let data = PathBuf::from(f.take("data").unwrap_or_else(|| "data".into()));
+        let dims = list(&mut f, "dims", "2,3")
+            .iter()
+            .map(|v| {
+                v.parse::<usize>()
+                    .map_err(|_| format!("--dims: '{v}' is not a valid number"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let losses = list(&mut f, "losses", &LossConfig::IDS.join(","));
+        f.finish()?;
+        let mut runs = Vec::new();
+        for id in &losses {
+            let (loss, lr) = LossConfig::preset(id).ok_or_else(|| {
+                format!(
+                    "--losses: unknown loss '{id}', expected one of {}",
+                    LossConfig::IDS.join(", ")
+                )
+            })?;
+            for &dim in &dims {
+                let config = TrainConfig {
+                    dim,
+                    epochs,
+                    batch_size,
+                    seed,
+                    lr,
+                    loss: loss.clone(),
+                    ..d.clone()
+                };
+                config
+                    .validate()
+                    .map_err(|e| format!("{id}, dim {dim}: {e}"))?;
+                runs.push(config);
+            }
+        }
+        let ds = load(&data, d.dataset)?;
+        let dev = device(backend)?;
+        println!("`{command}`\n");
+        println!("| loss | dim | test accuracy | epochs | steps | seconds | lr | parameters |");
+        println!("|---|---|---|---|---|---|---|---|");
+        for config in runs {
+            let wall = web_time::Instant::now();
+            let id = config.loss.id();
+            eprintln!("lab table: training {id} in {}-D", config.dim);
+            let row = match run(&config, &ds, &dev, max_steps).await {
+                Ok((t, emb)) => format!(
+                    "{:.4} | {:.2} | {} | {:.0}",
+                    emb.accuracy(),
+                    t.epoch(),
+                    t.step(),
+                    wall.elapsed().as_secs_f64()
+                ),
+                Err(e) => format!(
+                    "failed: {} | | | {:.0}",
+                    one_line(e),
+                    wall.elapsed().as_secs_f64()
+                ),
+            };
+            println!(
+                "| {id} | {} | {row} | {} | `{}` |",
+                config.dim,
+                config.lr,
+                config.loss.params()
+            );
+        }
         Ok(())
     }
 

@@ -10,4 +10,4 @@ mod sampler;
 pub use dataset::{Dataset, DatasetKind, ImageSet, channel_stats};
 pub use error::{DataError, FileError};
 pub use idx::{Idx, Limits, is_gzip, parse_idx};
-pub use sampler::{EpochSampler, Rng};
+pub use sampler::{BalancedSampler, BatchSampler, EpochSampler, Rng};

@@ -12,7 +12,6 @@
 //! logit matrix; each loss file writes its own `f`.
 
 use burn::module::{Module, Param};
-use burn::nn::Initializer;
 use burn::tensor::{Device, Tensor};
 
 /// Smallest norm used to normalise (shared/LOSSES.md: `x̂ = x / max(‖x‖, 1e-12)`).
@@ -58,20 +57,26 @@ pub fn with_target(x: Tensor<2>, target: Tensor<2>, one_hot: Tensor<2>) -> Tenso
 /// Class weight vectors `w_j` whose directions the cosine head compares embeddings with.
 #[derive(Module, Debug)]
 pub struct CosineHead {
-    /// `W`, one row per class. Shape `[classes, d]`. Initialised from `N(0, 1)` (only the
-    /// direction matters where weights are normalised).
+    /// `W`, one row per class. Shape `[classes, d]`. Initialised to unit vectors spread evenly
+    /// (the regression loss's default targets of radius 1: a regular polygon in 2-D, spread on
+    /// the sphere in 3-D). Random `N(0, 1)` directions left some classes nearly parallel in 2-D,
+    /// which training did not undo: normface reached 38 % after 300 steps of 64, evenly spread
+    /// 89 %.
     pub weight: Param<Tensor<2>>,
 }
 
 impl CosineHead {
-    /// A fresh head with random directions.
+    /// A fresh head with evenly spread directions (see [`Self::weight`]).
     pub fn init(embed_dim: usize, classes: usize, device: &Device) -> Self {
+        let w: Vec<f32> = super::default_targets(embed_dim, classes, 1.0)
+            .into_iter()
+            .map(|v| v as f32)
+            .collect();
         Self {
-            weight: Initializer::Normal {
-                mean: 0.0,
-                std: 1.0,
-            }
-            .init([classes, embed_dim], device),
+            weight: Param::from_tensor(Tensor::from_data(
+                burn::tensor::TensorData::new(w, [classes, embed_dim]),
+                device,
+            )),
         }
     }
 

@@ -68,25 +68,7 @@ const fn flag(name: &'static str, label: &'static str) -> ParamSpec {
     }
 }
 
-/// Every loss id, in the order the paper discusses them.
-pub const LOSS_NAMES: [&str; 9] = [
-    "softmax",
-    "normface",
-    "sphereface",
-    "cosface",
-    "arcface",
-    "center",
-    "contrastive",
-    "triplet",
-    "regression",
-];
-
 impl LossConfig {
-    /// The loss `name` with its default parameters.
-    pub fn default_for(name: &str) -> Option<Self> {
-        serde_json::from_value(serde_json::json!({ "name": name })).ok()
-    }
-
     /// Human title of the loss.
     pub fn title(&self) -> &'static str {
         match self.id() {
@@ -203,7 +185,7 @@ mod tests {
 
     #[test]
     fn every_loss_has_defaults_and_settable_params() {
-        for name in LOSS_NAMES {
+        for name in LossConfig::IDS {
             let c = LossConfig::default_for(name).unwrap_or_else(|| panic!("{name}"));
             assert_eq!(c.id(), name);
             for spec in c.param_specs() {

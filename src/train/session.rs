@@ -234,12 +234,23 @@ impl Session {
         ev
     }
 
-    /// Does one slice of work: continues a pending embedding by one chunk, or trains one step.
+    /// Does one slice of work: refreshes the prototypes of a metric loss before an embedding,
+    /// continues a pending embedding by one chunk, or trains one step.
     pub async fn work(&mut self) -> Vec<Event> {
         let Some(trainer) = self.trainer.as_ref() else {
             self.single_step = false;
             return vec![];
         };
+        // Metric losses: refresh the prototypes from training images first, as a slice of its own.
+        if self.embed_due && self.embedding.is_none() && trainer.prototypes_stale() {
+            let Some(trainer) = self.trainer.as_mut() else {
+                return vec![];
+            };
+            return match trainer.refresh_prototypes().await {
+                Ok(()) => vec![],
+                Err(e) => self.fail(e),
+            };
+        }
         // Start an embedding when one is due.
         if self.embed_due && self.embedding.is_none() {
             self.embed_due = false;

@@ -8,7 +8,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use web_time::Instant;
 
 use super::TrainConfig;
-use crate::data::{Dataset, EpochSampler, ImageSet};
+use crate::data::{BalancedSampler, BatchSampler, Dataset, EpochSampler, ImageSet, Rng};
 use crate::loss::{Loss, Targets};
 use crate::model::{Cnn, CnnConfig};
 
@@ -136,7 +136,11 @@ pub struct Trainer {
     device: Device,
     model: Model,
     optim: ModuleOptimizer,
-    sampler: EpochSampler,
+    sampler: BatchSampler,
+    /// Training examples whose class means become the prototypes (metric losses).
+    prototype_sample: Vec<usize>,
+    /// Step at which the prototypes were last refreshed from `prototype_sample`.
+    prototypes_step: Option<usize>,
     step: usize,
     samples: usize,
     busy_secs: f64,
@@ -153,7 +157,9 @@ impl std::fmt::Debug for Trainer {
 
 impl Trainer {
     /// Starts a run on `device` (a plain device; autodiff is enabled here). Weights and batch
-    /// order follow `config.seed`, identically on every backend.
+    /// order follow `config.seed`, identically on every backend. Losses that
+    /// [need balanced batches](crate::loss::LossConfig::needs_balanced_batches) get a
+    /// [`BalancedSampler`] (`P` classes × about 4 examples), the others an [`EpochSampler`].
     ///
     /// # Errors
     /// [`TrainError::Config`] for an invalid configuration or a dataset the model cannot take.
@@ -191,8 +197,26 @@ impl Trainer {
         let device = device.clone().autodiff();
         device.seed(config.seed);
         let model = model.fork(&device);
-        let sampler = EpochSampler::new(t.len(), config.seed);
+        let sampler = if config.loss.needs_balanced_batches() {
+            BatchSampler::Balanced(BalancedSampler::new(
+                &t.labels,
+                BalancedSampler::DEFAULT_PER_CLASS,
+                config.seed,
+            ))
+        } else {
+            BatchSampler::Epoch(EpochSampler::new(t.len(), config.seed))
+        };
+        let prototype_sample = if config.loss.uses_prototypes() {
+            let mut all: Vec<usize> = (0..t.len()).collect();
+            Rng::new(config.seed ^ 0x9e0f_0e7a_11ce_5eed).shuffle(&mut all);
+            all.truncate(Self::PROTOTYPE_SAMPLE);
+            all
+        } else {
+            Vec::new()
+        };
         Ok(Self {
+            prototype_sample,
+            prototypes_step: None,
             optim: AdamConfig::new().init(),
             config,
             dataset,
@@ -204,6 +228,9 @@ impl Trainer {
             busy_secs: 0.0,
         })
     }
+
+    /// Training examples whose class means are the prototypes of the metric losses.
+    pub const PROTOTYPE_SAMPLE: usize = 2000;
 
     /// The run's configuration.
     pub fn config(&self) -> &TrainConfig {
@@ -313,17 +340,59 @@ impl Trainer {
         })
     }
 
-    /// Embeds the first `eval_points` test images with the current weights (no gradients).
+    /// Whether the prototypes (metric losses) are older than the weights, so
+    /// [`Self::refresh_prototypes`] has work to do before an evaluation.
+    pub fn prototypes_stale(&self) -> bool {
+        !self.prototype_sample.is_empty() && self.prototypes_step != Some(self.step)
+    }
+
+    /// Metric losses: sets every class prototype to the class mean of the embeddings of a
+    /// fixed, seeded sample of [`Self::PROTOTYPE_SAMPLE`] training images with the current
+    /// weights (chunked forward passes without gradients, nothing read back), so that the
+    /// nearest-prototype decision reflects the current embedding. Nothing for the other
+    /// losses, or when already done at this step.
+    ///
+    /// # Errors
+    /// None so far (kept for device errors, like the other evaluation methods).
+    pub async fn refresh_prototypes(&mut self) -> Result<(), TrainError> {
+        if !self.prototypes_stale() {
+            return Ok(());
+        }
+        let net = self.model.net.valid();
+        let device = self.device.clone().inner();
+        let ds = &self.dataset;
+        let mut chunks = Vec::new();
+        for chunk in self.prototype_sample.chunks(500) {
+            let x = images_tensor(&ds.train, chunk, &ds.mean, &ds.std, &device);
+            chunks.push(net.forward(x));
+        }
+        let z = Tensor::cat(chunks, 0).autodiff();
+        let labels: Vec<u8> = self
+            .prototype_sample
+            .iter()
+            .map(|&i| ds.train.labels[i])
+            .collect();
+        let targets = Targets::new(&labels, ds.classes(), &self.device);
+        self.model.loss.update_prototypes(z, &targets);
+        self.prototypes_step = Some(self.step);
+        Ok(())
+    }
+
+    /// Embeds the first `eval_points` test images with the current weights (no gradients),
+    /// after [`Self::refresh_prototypes`].
     ///
     /// # Errors
     /// [`TrainError::Device`] if reading back fails.
-    pub async fn embed_test_subset(&self) -> Result<Embedding, TrainError> {
+    pub async fn embed_test_subset(&mut self) -> Result<Embedding, TrainError> {
+        self.refresh_prototypes().await?;
         let n = self.config.eval_points.min(self.dataset.test.len());
         let idx: Vec<usize> = (0..n).collect();
         self.embed(&self.dataset.test, &idx).await
     }
 
-    /// Embeds `indices` of `set` with the current weights, in chunks of 500.
+    /// Embeds `indices` of `set` with the current weights, in chunks of 500. Predictions of
+    /// the metric losses use the prototypes as last refreshed: call
+    /// [`Self::refresh_prototypes`] first.
     ///
     /// # Errors
     /// [`TrainError::Device`] if reading back fails.
@@ -362,11 +431,13 @@ impl Trainer {
         })
     }
 
-    /// Accuracy of the loss's head on the whole test split.
+    /// Accuracy of the loss's head on the whole test split (after
+    /// [`Self::refresh_prototypes`]).
     ///
     /// # Errors
     /// [`TrainError::Device`] if reading back fails.
-    pub async fn test_accuracy(&self) -> Result<f64, TrainError> {
+    pub async fn test_accuracy(&mut self) -> Result<f64, TrainError> {
+        self.refresh_prototypes().await?;
         let idx: Vec<usize> = (0..self.dataset.test.len()).collect();
         Ok(self.embed(&self.dataset.test, &idx).await?.accuracy())
     }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::state::{BackendChoice, Msg, Ui};
 use crate::data::DatasetKind;
-use crate::loss::{LOSS_NAMES, LossConfig, ParamKind, ParamSpec};
+use crate::loss::{LossConfig, ParamKind, ParamSpec};
 use crate::model::Activation;
 use crate::train::{Command, RunState};
 
@@ -56,11 +56,15 @@ pub fn Settings() -> impl IntoView {
             <label>
                 "Loss"
                 <select data-testid="loss-select" on:change=move |ev| {
-                    if let Some(l) = LossConfig::default_for(&event_target_value(&ev)) {
-                        ui.configure(|c| c.loss = l);
+                    // A new loss starts from its known-good preset (parameters and learning rate).
+                    if let Some((l, lr)) = LossConfig::preset(&event_target_value(&ev)) {
+                        ui.configure(|c| {
+                            c.loss = l;
+                            c.lr = lr;
+                        });
                     }
                 }>
-                    {LOSS_NAMES.into_iter().map(|name| {
+                    {LossConfig::IDS.into_iter().map(|name| {
                         let title = LossConfig::default_for(name).map(|l| l.title()).unwrap_or(name);
                         view! { <option value=name selected=move || cfg.with(|c| c.loss.id() == name)>{title}</option> }
                     }).collect_view()}
