@@ -23,9 +23,9 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::cosine::{CosineHead, at_label, with_target};
+use super::cosine::{CosineHead, at_label, margin_output};
 use super::normface::check_positive;
-use super::{LossOutput, Targets, cross_entropy};
+use super::{LossOutput, Targets};
 
 /// How far `cos θ` is kept from ±1 before `arccos` (its derivative is infinite there).
 pub const COS_CLAMP: f64 = 1e-7;
@@ -124,12 +124,7 @@ impl ArcFaceLoss {
         let cos = self.head.products(embeddings, true, true);
         let one_hot = targets.one_hot.clone();
         let target = arc_margin(at_label(cos.clone(), one_hot.clone()), self.margin_rad);
-        let logits = with_target(cos.clone(), target, one_hot.clone()).mul_scalar(self.scale);
-        LossOutput {
-            total: cross_entropy(logits, one_hot),
-            terms: Vec::new(),
-            scores: cos.mul_scalar(self.scale),
-        }
+        margin_output(cos, target, one_hot, self.scale)
     }
 }
 

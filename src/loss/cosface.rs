@@ -19,9 +19,9 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::cosine::{CosineHead, at_label, with_target};
+use super::cosine::{CosineHead, at_label, margin_output};
 use super::normface::{check_non_negative, check_positive};
-use super::{LossOutput, Targets, cross_entropy};
+use super::{LossOutput, Targets};
 
 /// Parameters of the CosFace loss.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,12 +101,7 @@ impl CosFaceLoss {
         let cos = self.head.products(embeddings, true, true);
         let one_hot = targets.one_hot.clone();
         let target = at_label(cos.clone(), one_hot.clone()).sub_scalar(self.margin);
-        let logits = with_target(cos.clone(), target, one_hot.clone()).mul_scalar(self.scale);
-        LossOutput {
-            total: cross_entropy(logits, one_hot),
-            terms: Vec::new(),
-            scores: cos.mul_scalar(self.scale),
-        }
+        margin_output(cos, target, one_hot, self.scale)
     }
 }
 

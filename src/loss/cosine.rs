@@ -54,6 +54,25 @@ pub fn with_target(x: Tensor<2>, target: Tensor<2>, one_hot: Tensor<2>) -> Tenso
     x * rest + target * one_hot
 }
 
+/// The additive-margin output shared by cosface and arcface: logits `s·cos θ` with each row's
+/// target replaced by `s·target`, their cross-entropy, and the unmodified `s·cos θ` as scores.
+///
+/// # Shapes
+/// - `cos`, `one_hot`: `[n, classes]`; `target`: `[n, 1]`
+pub fn margin_output(
+    cos: Tensor<2>,
+    target: Tensor<2>,
+    one_hot: Tensor<2>,
+    scale: f64,
+) -> super::LossOutput {
+    let logits = with_target(cos.clone(), target, one_hot.clone()).mul_scalar(scale);
+    super::LossOutput {
+        total: super::cross_entropy(logits, one_hot),
+        terms: Vec::new(),
+        scores: cos.mul_scalar(scale),
+    }
+}
+
 /// Class weight vectors `w_j` whose directions the cosine head compares embeddings with.
 #[derive(Module, Debug)]
 pub struct CosineHead {
