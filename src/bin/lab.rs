@@ -3,9 +3,10 @@
 //! ```text
 //! lab train [--dataset mnist] [--dim 2|3] [--epochs N] [--seed N] [--lr X] [--batch N]
 //!           [--activation linear|relu|sigmoid|tanh] [--max-steps N] [--backend cpu|wgpu]
-//!           [--loss NAME] [--loss-params JSON] [--data DIR] [--out DIR]
+//!           [--loss NAME] [--loss-params JSON] [--schedule constant|cosine]
+//!           [--data DIR] [--out DIR]
 //! lab table [--epochs N] [--batch N] [--seed N] [--dims 2,3] [--losses a,b,...]
-//!           [--max-steps N] [--backend cpu|wgpu] [--data DIR]
+//!           [--max-steps N] [--backend cpu|wgpu] [--data DIR] [--schedule constant|cosine]
 //! lab bench [--steps N] [--batch N] [--dim 2|3] [--backend cpu|wgpu] [--data DIR]
 //! lab loss [FILE]
 //! ```
@@ -39,14 +40,16 @@ mod native {
     use playground::data::{Dataset, DatasetKind};
     use playground::loss::LossConfig;
     use playground::model::Activation;
-    use playground::train::{TrainConfig, Trainer};
+    use playground::train::{LrSchedule, TrainConfig, Trainer};
 
     const USAGE: &str = "usage:
       lab train [--dataset mnist] [--dim 2|3] [--epochs N] [--seed N] [--lr X] [--batch N]
                 [--activation linear|relu|sigmoid|tanh] [--max-steps N] [--backend cpu|wgpu]
-                [--loss NAME] [--loss-params JSON] [--data DIR] [--out DIR]
+                [--loss NAME] [--loss-params JSON] [--schedule constant|cosine]
+                [--data DIR] [--out DIR]
       lab table [--epochs N] [--batch N] [--seed N] [--dims 2,3] [--losses a,b,...]
                 [--max-steps N] [--backend cpu|wgpu] [--data DIR]
+                [--schedule constant|cosine]
       lab bench [--steps N] [--batch N] [--dim 2|3] [--backend cpu|wgpu] [--data DIR]
       lab loss [FILE]   (JSON in, JSON out; see shared/LOSSES.md \"Cross-check interface\")";
 
@@ -169,6 +172,7 @@ mod native {
             seed: f.num("seed", d.seed)?,
             lr: f.num("lr", lr.unwrap_or(d.lr))?,
             batch_size: f.num("batch", d.batch_size)?,
+            lr_schedule: schedule_flag(f, d.lr_schedule)?,
             ..d
         };
         config.validate()?;
@@ -177,6 +181,15 @@ mod native {
             backend,
             data: PathBuf::from(f.take("data").unwrap_or_else(|| "data".into())),
         })
+    }
+
+    /// `--schedule constant|cosine`.
+    fn schedule_flag(f: &mut Flags, default: LrSchedule) -> Result<LrSchedule, String> {
+        match f.take("schedule") {
+            None => Ok(default),
+            Some(id) => LrSchedule::from_id(&id)
+                .ok_or_else(|| format!("--schedule: unknown schedule '{id}' (constant or cosine)")),
+        }
     }
 
     /// `--loss NAME` (its preset, and the preset's learning rate) and `--loss-params JSON`
@@ -255,6 +268,7 @@ mod native {
             "activation": c.config.activation.id(),
             "batch_size": c.config.batch_size,
             "lr": c.config.lr,
+            "lr_schedule": c.config.lr_schedule.id(),
             "seed": c.config.seed,
             "wall_secs": wall.elapsed().as_secs_f64(),
         });
@@ -296,6 +310,7 @@ mod native {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let losses = list(&mut f, "losses", &LossConfig::IDS.join(","));
+        let lr_schedule = schedule_flag(&mut f, d.lr_schedule)?;
         f.finish()?;
         let mut runs = Vec::new();
         for id in &losses {
@@ -312,6 +327,7 @@ mod native {
                     batch_size,
                     seed,
                     lr,
+                    lr_schedule,
                     loss: loss.clone(),
                     ..d.clone()
                 };

@@ -302,7 +302,11 @@ impl Trainer {
             .sum()
             .float();
         let grads = GradientsParams::from_grads(out.total.backward(), &self.model);
-        let mut updated = self.optim.step(self.config.lr, self.model.clone(), grads);
+        let lr = self
+            .config
+            .lr_schedule
+            .lr_at(self.config.lr, self.step, self.total_steps());
+        let mut updated = self.optim.step(lr, self.model.clone(), grads);
         // State the optimiser does not train (center-loss centers, metric-loss prototypes).
         updated.loss.after_step(z.detach(), &targets);
 
