@@ -24,6 +24,7 @@ pub mod data;
 pub mod loss;
 pub mod metrics;
 pub mod model;
+pub mod presets;
 pub mod train;
 pub mod viz;
 

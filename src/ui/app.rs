@@ -5,7 +5,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::charts::{Curves, EmbeddingPlot};
-use super::controls::{Buttons, Settings};
+use super::controls::{Buttons, PresetPicker, Settings};
 use super::state::{BackendChoice, LoadProgress, Msg, Ui};
 use super::status::{ErrorBanner, Progress, StatusLine};
 use crate::data::{Dataset, DatasetKind};
@@ -60,6 +60,7 @@ pub fn App(
         <ErrorBanner retry=retry />
         <main class="layout">
             <aside class="panel">
+                <PresetPicker />
                 <Settings />
                 <Buttons />
                 <Progress />

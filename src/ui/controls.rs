@@ -6,7 +6,56 @@ use super::state::{BackendChoice, Msg, Ui};
 use crate::data::DatasetKind;
 use crate::loss::{LossConfig, ParamKind, ParamSpec};
 use crate::model::Activation;
-use crate::train::{Command, RunState};
+use crate::presets;
+use crate::train::{Command, LrSchedule, RunState};
+
+/// The paper's comparisons ([`crate::presets`]): choosing one applies its whole configuration
+/// (which resets the run) and shows what it is and what to look for.
+#[component]
+pub fn PresetPicker() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let running = move || ui.run_state.get() == RunState::Running;
+    let comparisons = presets::comparisons();
+    let caption = move || {
+        let id = ui.preset.get()?;
+        let p = presets::preset(id)?;
+        let modified = ui.config.with(|c| *c != p.config);
+        Some(view! {
+            <p class="preset-caption" data-testid="preset-caption">
+                {p.caption}" "<em>{p.look_for}</em>
+                {modified.then_some(" (settings changed since)")}
+            </p>
+        })
+    };
+    view! {
+        <fieldset class="presets" prop:disabled=running>
+            <legend>"The paper's comparisons"</legend>
+            <label>
+                "Preset"
+                <select data-testid="preset-select" on:change=move |ev| {
+                    let id = event_target_value(&ev);
+                    match presets::preset(&id) {
+                        Some(p) => {
+                            ui.preset.set(Some(p.id));
+                            ui.configure(|c| *c = p.config.clone());
+                        }
+                        None => ui.preset.set(None),
+                    }
+                }>
+                    <option value="" selected=move || ui.preset.get().is_none()>"— choose —"</option>
+                    {comparisons.into_iter().map(|c| view! {
+                        <optgroup label=c.title>
+                            {c.presets.into_iter().map(|p| view! {
+                                <option value=p.id selected=move || ui.preset.get() == Some(p.id)>{p.title}</option>
+                            }).collect_view()}
+                        </optgroup>
+                    }).collect_view()}
+                </select>
+            </label>
+            {caption}
+        </fieldset>
+    }
+}
 
 /// Dataset, embedding, optimiser and backend settings. Changing one resets the run.
 #[component]
@@ -77,6 +126,21 @@ pub fn Settings() -> impl IntoView {
                     Ok(x) if x > 0.0 && x <= 1.0 => ui.configure(|c| c.lr = x),
                     _ => ui.error.set(Some(format!("learning rate must be in (0, 1], got '{v}'"))),
                 }) />
+            <label>
+                "Learning-rate schedule"
+                <select data-testid="lr-schedule" on:change=move |ev| {
+                    if let Some(s) = LrSchedule::from_id(&event_target_value(&ev)) {
+                        ui.configure(|c| c.lr_schedule = s);
+                    }
+                }>
+                    {LrSchedule::ALL.into_iter().map(|s| view! {
+                        <option value=s.id() selected=move || cfg.with(|c| c.lr_schedule == s)>{match s {
+                            LrSchedule::Constant => "constant",
+                            LrSchedule::Cosine => "cosine decay to 1 %",
+                        }}</option>
+                    }).collect_view()}
+                </select>
+            </label>
             <NumberField label="Batch size" testid="batch" min="1" max="1024" step="1"
                 get=Signal::derive(move || cfg.with(|c| c.batch_size.to_string()))
                 set=Callback::new(move |v: String| match v.parse::<usize>() {

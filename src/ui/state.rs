@@ -90,6 +90,8 @@ pub struct Ui {
     pub plotted_points: RwSignal<usize>,
     /// Embedding updates drawn so far.
     pub plot_updates: RwSignal<usize>,
+    /// The paper-comparison preset last chosen (see [`crate::presets`]).
+    pub preset: RwSignal<Option<&'static str>>,
     /// Channel to the driver.
     pub tx: StoredValue<Option<UnboundedSender<Msg>>, LocalStorage>,
 }
@@ -111,6 +113,7 @@ impl Ui {
             class_names: RwSignal::new(Vec::new()),
             plotted_points: RwSignal::new(0),
             plot_updates: RwSignal::new(0),
+            preset: RwSignal::new(None),
             tx: StoredValue::new_local(None),
         }
     }
