@@ -1155,7 +1155,7 @@ fn regression_default_targets_and_nearest_target_scores() {
     let device = playground::backend::cpu();
     for (dim, classes) in [(2, 10), (3, 10), (3, 4), (9, 10)] {
         let loss = config(r#"{"name":"regression"}"#).init(dim, classes, &device);
-        let g = pollster::block_on(loss.geometry()).unwrap();
+        let g = pollster::block_on(loss.geometry(0)).unwrap();
         let t = g.targets.unwrap();
         assert_eq!(t.len(), dim * classes);
         for p in t.chunks(dim) {
@@ -1198,7 +1198,7 @@ fn every_default_config_builds_and_gives_finite_output() {
         let out = loss.forward(tensor(&c.z, &device), &targets);
         assert!(scalar(out.total).is_finite(), "{name}");
         assert_eq!(out.scores.dims(), [7, 3], "{name}");
-        let g = pollster::block_on(loss.geometry()).unwrap();
+        let g = pollster::block_on(loss.geometry(0)).unwrap();
         assert_eq!((g.dim, g.classes), (3, 3), "{name}");
     }
 }
@@ -1243,7 +1243,7 @@ fn center_update_moves_centers_towards_their_class() {
     let targets = Targets::from_labels(&c.labels, 3, &device);
     let before = naive_center(&c.z, &c, 1.0).1;
     loss.after_step(tensor(&c.z, &device), &targets);
-    let g = pollster::block_on(loss.geometry()).unwrap();
+    let g = pollster::block_on(loss.geometry(0)).unwrap();
     let centers: M = g
         .centers
         .unwrap()
@@ -1288,7 +1288,7 @@ fn prototypes_follow_the_class_means() {
         let mut loss = config(json).init(2, 3, &device);
         let targets = Targets::from_labels(&c.labels, 3, &device);
         loss.after_step(tensor(&c.z, &device), &targets);
-        let p: Vec<f32> = pollster::block_on(loss.geometry())
+        let p: Vec<f32> = pollster::block_on(loss.geometry(0))
             .unwrap()
             .prototypes
             .unwrap();
@@ -1324,7 +1324,7 @@ fn geometry_reports_the_head() {
     let device = playground::backend::cpu();
     let c = case_2d();
     let g = |json: &str, case: &Case| {
-        pollster::block_on(build(&config(json), case, &device).geometry()).unwrap()
+        pollster::block_on(build(&config(json), case, &device).geometry(0)).unwrap()
     };
     let soft = g(
         r#"{"name":"softmax"}"#,
@@ -1659,7 +1659,7 @@ fn every_loss_trains_through_the_trainer() {
         assert_eq!(emb.len(), 40);
         assert!(emb.points.iter().all(|v| v.is_finite()), "{json}");
         assert!(emb.predictions.iter().all(|&p| p < 10), "{json}");
-        let g = pollster::block_on(t.model().loss.geometry()).unwrap();
+        let g = pollster::block_on(t.model().loss.geometry(0)).unwrap();
         assert_eq!((g.dim, g.classes), (dim, 10), "{json}");
         // State updated outside the optimiser has moved off the origin.
         for part in [g.centers, g.prototypes].into_iter().flatten() {
@@ -1730,7 +1730,7 @@ fn prototypes_head_predicts_the_nearest_class_mean() {
             tensor(&z, &device),
             &Targets::new(&[0, 0, 1, 1, 2], 3, &device),
         );
-        let g = pollster::block_on(loss.geometry()).unwrap();
+        let g = pollster::block_on(loss.geometry(0)).unwrap();
         assert_eq!(
             g.prototypes,
             Some(vec![0.0, 1.0, 5.0, 0.0, 0.0, -4.0]),
@@ -1755,7 +1755,7 @@ fn prototypes_head_predicts_the_nearest_class_mean() {
             tensor(&vec![vec![1.0, 1.0]], &device),
             &Targets::new(&[2], 3, &device),
         );
-        let g = pollster::block_on(loss.geometry()).unwrap();
+        let g = pollster::block_on(loss.geometry(0)).unwrap();
         assert_eq!(
             g.prototypes,
             Some(vec![0.0, 1.0, 5.0, 0.0, 1.0, 1.0]),
@@ -1782,7 +1782,7 @@ fn trainer_refreshes_prototypes_from_training_class_means_before_evaluating() {
     assert!(t.prototypes_stale());
     let emb = pollster::block_on(t.embed_test_subset()).unwrap();
     assert!(!t.prototypes_stale());
-    let protos = pollster::block_on(t.model().loss.geometry())
+    let protos = pollster::block_on(t.model().loss.geometry(0))
         .unwrap()
         .prototypes
         .unwrap();
@@ -1895,7 +1895,7 @@ fn session_refreshes_prototypes_before_each_embedding() {
     assert_eq!(slices, 5);
     let t = s.trainer().unwrap();
     assert!(!t.prototypes_stale());
-    let protos = pollster::block_on(t.model().loss.geometry())
+    let protos = pollster::block_on(t.model().loss.geometry(0))
         .unwrap()
         .prototypes
         .unwrap();

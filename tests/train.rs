@@ -249,3 +249,42 @@ fn run_to_end_finishes_an_epoch_of_a_tiny_dataset() {
         _ => panic!("no final embedding"),
     }
 }
+
+/// The decision regions and margin wedges are drawn from `viz::predict`, which re-implements
+/// each head's scoring rule on the read-back geometry. It must agree with the trainer's own
+/// predictions (the arg-max of the loss's tensor scores) for every loss, in 2-D and 3-D.
+#[test]
+fn drawn_head_predicts_like_the_trainer_for_every_loss() {
+    let ds = common::mnist();
+    for id in playground::loss::LossConfig::IDS {
+        for dim in [2, 3] {
+            let (loss, lr) = playground::loss::LossConfig::preset(id).unwrap();
+            let cfg = TrainConfig {
+                dim,
+                loss,
+                lr,
+                batch_size: 32,
+                eval_points: 300,
+                ..TrainConfig::default()
+            };
+            let mut t = Trainer::new(cfg, Arc::clone(&ds), &backend::cpu()).unwrap();
+            for _ in 0..15 {
+                pollster::block_on(t.train_step()).unwrap();
+            }
+            let e = pollster::block_on(t.embed_test_subset()).unwrap();
+            let g = pollster::block_on(t.model().loss.geometry(t.step())).unwrap();
+            let agree = e
+                .points
+                .chunks_exact(dim)
+                .zip(&e.predictions)
+                .filter(|(z, p)| playground::viz::predict(&g, z) == Some(**p as usize))
+                .count();
+            // Float ties and summation order may flip a point that sits on a boundary.
+            assert!(
+                agree >= e.len() - 2,
+                "{id} {dim}-D: drawn head agrees on {agree} of {} points",
+                e.len()
+            );
+        }
+    }
+}

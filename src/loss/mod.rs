@@ -116,6 +116,53 @@ pub struct Geometry {
     pub normalized_weights: bool,
     /// Whether the head sees normalised features, `ẑ_i` (draw the unit circle / sphere).
     pub normalized_features: bool,
+    /// The margin the training logit puts on the target class (angular-margin losses).
+    pub margin: Option<Margin>,
+}
+
+/// How an angular-margin loss modifies the target class's cosine during training. Class
+/// scores at inference are the plain cosines; the margin only shapes training, and the page
+/// draws where it is satisfied as wedges around the class directions (2-D).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Margin {
+    /// CosFace: `cos θ − m`.
+    Cosine(f64),
+    /// ArcFace: `cos(θ + m)`, or `cos θ − m·sin m` when `θ + m > π`.
+    Angular(f64),
+    /// SphereFace at the current `λ`: `(λ·cos θ + ψ(θ)) / (1 + λ)`,
+    /// `ψ(θ) = (−1)^k cos(mθ) − 2k`, `k = ⌊mθ/π⌋`.
+    Multiplicative {
+        /// Integer margin `m`.
+        m: u32,
+        /// Blending weight `λ` at the step the geometry was read.
+        lambda: f64,
+    },
+}
+
+impl Margin {
+    /// The target cosine the loss trains with when the embedding is at angle `theta` (radians,
+    /// `[0, π]`) from its class direction. The training logit of class `y` beats class `j`
+    /// exactly when `target_cos(θ_y) > cos θ_j`.
+    pub fn target_cos(self, theta: f64) -> f64 {
+        use std::f64::consts::PI;
+        match self {
+            Self::Cosine(m) => theta.cos() - m,
+            Self::Angular(m) => {
+                if theta + m <= PI {
+                    (theta + m).cos()
+                } else {
+                    theta.cos() - m * m.sin()
+                }
+            }
+            Self::Multiplicative { m, lambda } => {
+                let mf = f64::from(m.max(1));
+                let k = (mf * theta / PI).floor().clamp(0.0, mf - 1.0);
+                let sign = if (k as u32).is_multiple_of(2) { 1.0 } else { -1.0 };
+                let psi = sign * (mf * theta).cos() - 2.0 * k;
+                (lambda * theta.cos() + psi) / (1.0 + lambda)
+            }
+        }
+    }
 }
 
 /// Reads a tensor back (asynchronously, as WebGPU requires).
@@ -601,19 +648,35 @@ impl Loss {
         }
     }
 
-    /// The head's geometry to draw (reads tensors back asynchronously).
+    /// The head's geometry to draw after optimisation step `step` (SphereFace's margin
+    /// depends on it); reads tensors back asynchronously.
     ///
     /// # Errors
     /// When reading back fails (a lost GPU device).
-    pub async fn geometry(&self) -> Result<Geometry, String> {
+    pub async fn geometry(&self, step: usize) -> Result<Geometry, String> {
         match self {
             Self::Softmax(l) => linear_geometry(&l.head, None).await,
             Self::NormFace(l) => {
                 cosine_geometry(&l.head, l.normalize_weights, l.normalize_features).await
             }
-            Self::SphereFace(l) => cosine_geometry(&l.head, true, false).await,
-            Self::CosFace(l) => cosine_geometry(&l.head, true, true).await,
-            Self::ArcFace(l) => cosine_geometry(&l.head, true, true).await,
+            Self::SphereFace(l) => {
+                let mut g = cosine_geometry(&l.head, true, false).await?;
+                g.margin = Some(Margin::Multiplicative {
+                    m: l.margin,
+                    lambda: l.lambda(step),
+                });
+                Ok(g)
+            }
+            Self::CosFace(l) => {
+                let mut g = cosine_geometry(&l.head, true, true).await?;
+                g.margin = Some(Margin::Cosine(l.margin));
+                Ok(g)
+            }
+            Self::ArcFace(l) => {
+                let mut g = cosine_geometry(&l.head, true, true).await?;
+                g.margin = Some(Margin::Angular(l.margin_rad));
+                Ok(g)
+            }
             Self::Center(l) => linear_geometry(&l.head, Some(l.centers.clone())).await,
             Self::Contrastive(l) => {
                 let mut g = prototype_geometry(&l.prototypes).await?;

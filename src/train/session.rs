@@ -282,7 +282,7 @@ impl Session {
             }
             self.embedded_step = Some(partial.step);
             // A failed read of the (small) geometry only costs the overlay, not the embedding.
-            partial.geometry = trainer.model().loss.geometry().await.ok();
+            partial.geometry = trainer.model().loss.geometry(trainer.step()).await.ok();
             let done = self.embedding.take().map(Event::Embedding);
             return done.into_iter().collect();
         }

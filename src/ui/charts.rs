@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 
 use super::state::Ui;
 use crate::train::RunState;
-use crate::viz::{class_series, geometry_overlays};
+use crate::viz::{class_series, decision_regions, extent, geometry_overlays};
 use crate::web::plot;
 
 fn root(node: NodeRef<Div>) -> Option<web_sys::HtmlElement> {
@@ -33,16 +33,26 @@ pub fn EmbeddingPlot() -> impl IntoView {
             emb.len(),
             emb.accuracy() * 100.0
         );
-        let overlays = emb
-            .geometry
-            .as_ref()
-            .map(|g| geometry_overlays(g, &emb))
-            .unwrap_or_default();
-        let fig = plot::embedding_plot(&series, &overlays, emb.dim, &title);
+        let geometry = emb.geometry.as_ref();
+        let overlays = if ui.show_geometry.get() {
+            geometry
+                .map(|g| geometry_overlays(g, &emb))
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let regions = if ui.show_regions.get() && emb.dim == 2 {
+            geometry.and_then(|g| decision_regions(g, extent(&emb) * 1.1, 160))
+        } else {
+            None
+        };
+        let skip = usize::from(regions.is_some());
+        let fig = plot::embedding_plot(&series, &overlays, regions.as_ref(), emb.dim, &title);
         leptos::task::spawn_local(async move {
             match plot::react(&el, &fig).await {
                 Ok(()) => {
-                    ui.plotted_points.set(plot::plotted_points(&el, classes));
+                    ui.plotted_points
+                        .set(plot::plotted_points(&el, skip, classes));
                     ui.plot_updates.update(|n| *n += 1);
                 }
                 Err(e) => ui.error.set(Some(e)),
@@ -53,6 +63,20 @@ pub fn EmbeddingPlot() -> impl IntoView {
         <figure class="embedding">
             <div class="plot" node_ref=node data-testid="embedding-plot"
                 aria-label="Scatter plot of the test-subset embedding, coloured by class"></div>
+            <div class="plot-toggles">
+                <label>
+                    <input type="checkbox" data-testid="show-geometry"
+                        prop:checked=move || ui.show_geometry.get()
+                        on:change=move |ev| ui.show_geometry.set(event_target_checked(&ev)) />
+                    " Loss geometry"
+                </label>
+                <label title="2-D only: the class the head predicts at every point of the plane">
+                    <input type="checkbox" data-testid="show-regions"
+                        prop:checked=move || ui.show_regions.get()
+                        on:change=move |ev| ui.show_regions.set(event_target_checked(&ev)) />
+                    " Decision regions (2-D)"
+                </label>
+            </div>
             <figcaption>
                 <span data-testid="points-count">{move || ui.plotted_points.get()}</span>
                 " points drawn · "

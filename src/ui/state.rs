@@ -90,6 +90,10 @@ pub struct Ui {
     pub plotted_points: RwSignal<usize>,
     /// Embedding updates drawn so far.
     pub plot_updates: RwSignal<usize>,
+    /// Whether the loss's geometry is drawn over the embedding.
+    pub show_geometry: RwSignal<bool>,
+    /// Whether the head's decision regions are drawn beneath a 2-D embedding.
+    pub show_regions: RwSignal<bool>,
     /// The paper-comparison preset last chosen (see [`crate::presets`]).
     pub preset: RwSignal<Option<&'static str>>,
     /// Channel to the driver.
@@ -113,6 +117,8 @@ impl Ui {
             class_names: RwSignal::new(Vec::new()),
             plotted_points: RwSignal::new(0),
             plot_updates: RwSignal::new(0),
+            show_geometry: RwSignal::new(true),
+            show_regions: RwSignal::new(false),
             preset: RwSignal::new(None),
             tx: StoredValue::new_local(None),
         }

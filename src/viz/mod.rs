@@ -3,6 +3,9 @@
 use crate::loss::Geometry;
 use crate::train::Embedding;
 
+pub mod head;
+pub use head::{Regions, decision_regions, margin_wedges, predict};
+
 /// Okabe–Ito's colour-blind-safe palette, extended to ten classes with two greys-free hues.
 pub const PALETTE: [&str; 10] = [
     "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000",
@@ -70,6 +73,8 @@ pub enum OverlayStyle {
     Line,
     /// Large markers (centers, targets, prototypes).
     Markers,
+    /// Filled polygons in one colour (margin wedges), separated by NaN breaks.
+    Fill,
 }
 
 /// A piece of the loss's geometry, ready to become one trace.
@@ -119,7 +124,8 @@ fn line(name: &str, color: &'static str) -> Overlay {
 
 /// The geometry of a loss's head drawn in the embedded space: class directions as rays from
 /// the origin (linear and cosine heads), the unit circle or sphere where features are
-/// normalised, and centers, targets or prototypes as markers. Only the first two or three
+/// normalised, the margin wedges of angular-margin losses in 2-D ([`margin_wedges`]), and
+/// centers, targets or prototypes as markers. Only the first two or three
 /// coordinates are drawn. Rays reach `1.15` when features are normalised, else the points'
 /// [`extent`].
 pub fn geometry_overlays(g: &Geometry, e: &Embedding) -> Vec<Overlay> {
@@ -133,6 +139,7 @@ pub fn geometry_overlays(g: &Geometry, e: &Embedding) -> Vec<Overlay> {
     } else {
         extent(e) * 1.05
     };
+    out.extend(margin_wedges(g, reach));
     if let Some(w) = &g.weights {
         let mut o = line("class directions", "#333333");
         for row in w.chunks_exact(g.dim) {

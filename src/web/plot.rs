@@ -3,12 +3,15 @@
 //! Plots are updated with `Plotly.react`, which diffs against what is drawn: no flicker, and
 //! with a fixed `uirevision` the user's zoom and 3-D camera survive every update.
 
-use plotly::common::{DashType, Line, Marker, MarkerSymbol, Mode, Title};
+use plotly::common::{
+    ColorScale, ColorScaleElement, DashType, Fill, HoverInfo, Line, Marker, MarkerSymbol, Mode,
+    Title,
+};
 use plotly::layout::{Axis, Layout, Margin};
-use plotly::{Plot, Scatter, Scatter3D};
+use plotly::{HeatMap, Plot, Scatter, Scatter3D};
 use wasm_bindgen::prelude::*;
 
-use crate::viz::{ClassSeries, Overlay, OverlayStyle};
+use crate::viz::{ClassSeries, Overlay, OverlayStyle, PALETTE, Regions};
 
 #[wasm_bindgen]
 extern "C" {
@@ -62,14 +65,42 @@ fn base_layout(title: &str, dark: bool) -> Layout {
         .plot_background_color(bg)
 }
 
-/// The embedding scatter: one trace per class (2-D or 3-D), then the loss's geometry.
+/// The head's decision regions as a faint background heatmap, one palette colour per class.
+fn regions_trace(r: &Regions) -> Box<HeatMap<f32, f32, Vec<Option<u8>>>> {
+    let c = r.classes.max(1);
+    let scale = (0..c)
+        .flat_map(|k| {
+            let color = PALETTE[k % PALETTE.len()].to_string();
+            [
+                ColorScaleElement(k as f64 / c as f64, color.clone()),
+                ColorScaleElement((k + 1) as f64 / c as f64, color),
+            ]
+        })
+        .collect();
+    HeatMap::new(r.x.clone(), r.y.clone(), r.class.clone())
+        .name("decision regions")
+        .color_scale(ColorScale::Vector(scale))
+        .zmin(-0.5)
+        .zmax(c as f64 - 0.5)
+        .show_scale(false)
+        .opacity(0.18)
+        .hover_info(HoverInfo::Skip)
+}
+
+/// The embedding scatter: optionally the head's decision regions (2-D) beneath, one trace per
+/// class (2-D or 3-D), then the loss's geometry. The class traces start at index
+/// `regions.is_some() as usize`.
 pub fn embedding_plot(
     series: &[ClassSeries],
     overlays: &[Overlay],
+    regions: Option<&Regions>,
     dim: usize,
     title: &str,
 ) -> Plot {
     let mut plot = Plot::new();
+    if let (Some(r), 2) = (regions, dim) {
+        plot.add_trace(regions_trace(r));
+    }
     for s in series {
         let marker = Marker::new()
             .color(s.color)
@@ -90,8 +121,25 @@ pub fn embedding_plot(
             );
         }
     }
+    let mut wedge_legend = true;
     for o in overlays {
         let colors: Vec<String> = o.colors.iter().map(|c| c.to_string()).collect();
+        if o.style == OverlayStyle::Fill {
+            // One trace per class colour; one legend entry toggles them all.
+            let color = colors.first().cloned().unwrap_or_default();
+            plot.add_trace(
+                Scatter::new(o.x.clone(), o.y.clone())
+                    .mode(Mode::Lines)
+                    .name(&o.name)
+                    .fill(Fill::ToSelf)
+                    .fill_color(format!("{color}38"))
+                    .line(Line::new().width(0.0).color(color))
+                    .legend_group("margin wedges")
+                    .show_legend(std::mem::take(&mut wedge_legend))
+                    .hover_info(HoverInfo::Skip),
+            );
+            continue;
+        }
         let (mode, marker, line) = match o.style {
             OverlayStyle::Line => (
                 Mode::Lines,
@@ -101,7 +149,7 @@ pub fn embedding_plot(
                     .width(1.5)
                     .dash(DashType::Dash),
             ),
-            OverlayStyle::Markers => (
+            OverlayStyle::Markers | OverlayStyle::Fill => (
                 Mode::Markers,
                 Marker::new()
                     .symbol(MarkerSymbol::Diamond)
@@ -154,9 +202,9 @@ pub fn curves_plot(title: &str, curves: &[(&str, &[f64], &[f64], &str)]) -> Plot
     plot
 }
 
-/// Number of points currently drawn in the first `traces` traces of a plotly root
+/// Number of points currently drawn in `traces` traces of a plotly root from index `skip` on
 /// (`gd.data[i].x.length` summed).
-pub fn plotted_points(root: &web_sys::HtmlElement, traces: usize) -> usize {
+pub fn plotted_points(root: &web_sys::HtmlElement, skip: usize, traces: usize) -> usize {
     let Ok(data) = js_sys::Reflect::get(root, &"data".into()) else {
         return 0;
     };
@@ -164,6 +212,7 @@ pub fn plotted_points(root: &web_sys::HtmlElement, traces: usize) -> usize {
         return 0;
     };
     data.iter()
+        .skip(skip)
         .take(traces)
         .map(|t| {
             js_sys::Reflect::get(&t, &"x".into())
