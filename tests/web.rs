@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use playground::data::{Dataset, DatasetKind, ImageSet, Limits};
+use playground::loss::check::cross_check;
 use playground::train::{TrainConfig, Trainer};
 use playground::ui::{App, BackendChoice, DataSource};
 use wasm_bindgen::JsCast;
@@ -233,10 +234,14 @@ fn set_value(root: &web_sys::Element, id: &str, value: &str) {
         .unwrap();
 }
 
+/// Names of the traces drawn in a plotly root; empty before the first draw.
 fn trace_names(plot: &web_sys::HtmlElement) -> Vec<String> {
-    let data: js_sys::Array = js_sys::Reflect::get(plot, &"data".into())
-        .unwrap()
-        .unchecked_into();
+    let Ok(data) = js_sys::Reflect::get(plot, &"data".into()) else {
+        return Vec::new();
+    };
+    let Ok(data) = data.dyn_into::<js_sys::Array>() else {
+        return Vec::new();
+    };
     data.iter()
         .map(|t| {
             js_sys::Reflect::get(&t, &"name".into())
@@ -305,4 +310,150 @@ async fn loss_picker_parameters_and_geometry() {
             .parse::<f32>()
             .is_ok_and(f32::is_finite)
     );
+}
+
+/// The cross-check of shared/LOSSES.md (loss, terms and autodiff gradient through the training
+/// code path) gives the same numbers on WebGPU as on the CPU backend, for every loss. Fails
+/// (with the reason) when the browser offers no WebGPU.
+#[wasm_bindgen_test]
+async fn every_loss_on_webgpu_matches_cpu() {
+    let gpu = match playground::web::gpu::webgpu_device().await {
+        Ok(d) => d,
+        Err(e) => panic!("WebGPU is required for this test and is unavailable: {e}"),
+    };
+    let cpu = playground::backend::cpu();
+    let batch = r#""embeddings":[[1.0,0.2],[0.8,-0.3],[-0.5,1.1],[-0.2,0.9],[0.1,-1.2],[-0.4,-0.8]],"labels":[0,0,1,1,2,2]"#;
+    let w = r#""weights":[[1,0],[-0.5,0.87],[-0.5,-0.87]]"#;
+    let b = r#""bias":[0.1,-0.2,0.05]"#;
+    let cases = [
+        format!(r#"{{"loss":{{"name":"softmax","bias":true}},{batch},{w},{b}}}"#),
+        format!(r#"{{"loss":{{"name":"normface","scale":16}},{batch},{w}}}"#),
+        format!(r#"{{"loss":{{"name":"sphereface","margin":4}},"step":40,{batch},{w}}}"#),
+        format!(r#"{{"loss":{{"name":"cosface","scale":16,"margin":0.35}},{batch},{w}}}"#),
+        format!(r#"{{"loss":{{"name":"arcface","scale":16,"margin_rad":0.5}},{batch},{w}}}"#),
+        format!(
+            r#"{{"loss":{{"name":"center","lambda":0.1}},{batch},{w},{b},"centers":[[0.9,0],[-0.3,1],[-0.1,-1]]}}"#
+        ),
+        format!(r#"{{"loss":{{"name":"contrastive","margin":2.0}},{batch}}}"#),
+        format!(r#"{{"loss":{{"name":"triplet","margin":1.0,"mining":"semihard"}},{batch}}}"#),
+        format!(
+            r#"{{"loss":{{"name":"regression","radius":4}},{batch},"targets":[[4,0],[-2,3.46],[-2,-3.46]]}}"#
+        ),
+    ];
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-4 * b.abs().max(1.0);
+    for case in &cases {
+        let g = cross_check(case, &gpu).await.unwrap();
+        let c = cross_check(case, &cpu).await.unwrap();
+        web_sys::console::log_1(&format!("WebGPU {} vs CPU {}: {case}", g.loss, c.loss).into());
+        assert!(
+            g.loss.is_finite() && close(g.loss, c.loss),
+            "{case}: {} vs {}",
+            g.loss,
+            c.loss
+        );
+        assert_eq!(g.terms.len(), c.terms.len(), "{case}");
+        for ((gn, gv), (cn, cv)) in g.terms.iter().zip(&c.terms) {
+            assert!(
+                gn == cn && close(*gv, *cv),
+                "{case}: {gn} {gv} vs {cn} {cv}"
+            );
+        }
+        for (gr, cr) in g
+            .grad_embeddings
+            .iter()
+            .flatten()
+            .zip(c.grad_embeddings.iter().flatten())
+        {
+            assert!(close(*gr, *cr), "{case}: gradient {gr} vs {cr}");
+        }
+    }
+}
+
+/// A loss with several terms plots each as its own curve next to the total.
+#[wasm_bindgen_test]
+async fn center_loss_terms_are_separate_curves() {
+    let (loss, lr) = playground::loss::LossConfig::preset("center").unwrap();
+    let root = mount_app(TrainConfig {
+        loss,
+        lr,
+        batch_size: 8,
+        eval_points: 50,
+        ..TrainConfig::default()
+    });
+    let step: web_sys::HtmlButtonElement = by_testid(&root, "step").unchecked_into();
+    wait_for("the data", 60.0, || !step.disabled()).await;
+    let steps = by_testid(&root, "step-count");
+    for n in 1..=2 {
+        step.click();
+        wait_for("a step", 60.0, || number(&steps) >= n).await;
+    }
+    let plot = by_testid(&root, "loss-plot");
+    wait_for("the loss curves", 30.0, || trace_names(&plot).len() >= 4).await;
+    let names = trace_names(&plot);
+    assert_eq!(
+        names,
+        ["batch loss", "smoothed", "softmax", "center"],
+        "{names:?}"
+    );
+    // Each term curve holds one value per step.
+    let data: js_sys::Array = js_sys::Reflect::get(&plot, &"data".into())
+        .unwrap()
+        .unchecked_into();
+    let ys = js_sys::Reflect::get(&data.get(3), &"y".into()).unwrap();
+    let ys: js_sys::Array = ys.unchecked_into();
+    assert_eq!(ys.length(), 2);
+    assert!(
+        ys.iter()
+            .all(|v| v.as_f64().is_some_and(|v| v.is_finite() && v >= 0.0))
+    );
+}
+
+/// A paper-comparison preset applies its whole configuration and shows its caption; ArcFace's
+/// margin wedges are drawn, and the decision regions appear beneath the points on request.
+#[wasm_bindgen_test]
+async fn preset_picker_wedges_and_decision_regions() {
+    let root = mount_app(TrainConfig::default());
+    let step: web_sys::HtmlButtonElement = by_testid(&root, "step").unchecked_into();
+    wait_for("the data", 60.0, || !step.disabled()).await;
+    set_value(&root, "preset-select", "margin-arcface");
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    let value = |id| {
+        js_sys::Reflect::get(&by_testid(&root, id), &"value".into())
+            .unwrap()
+            .as_string()
+            .unwrap()
+    };
+    assert_eq!(value("loss-select"), "arcface");
+    let caption = by_testid(&root, "preset-caption").text_content().unwrap();
+    assert!(
+        caption.contains("cos(θ + m)") && caption.contains("wedge"),
+        "{caption}"
+    );
+    // A smaller batch keeps the test quick; the caption notes the change.
+    set_value(&root, "batch", "8");
+    gloo_timers::future::TimeoutFuture::new(50).await;
+    assert!(
+        by_testid(&root, "preset-caption")
+            .text_content()
+            .unwrap()
+            .contains("changed")
+    );
+
+    step.click();
+    let plot = by_testid(&root, "embedding-plot");
+    let points = by_testid(&root, "points-count");
+    wait_for("the embedding", 120.0, || {
+        trace_names(&plot).contains(&"margin wedges".to_string())
+    })
+    .await;
+    let drawn = number(&points);
+    assert_eq!(drawn, 2000, "every embedded point is drawn");
+
+    let updates = by_testid(&root, "plot-updates");
+    let before = number(&updates);
+    by_testid(&root, "show-regions").click();
+    wait_for("a redraw with regions", 60.0, || number(&updates) > before).await;
+    let names = trace_names(&plot);
+    assert_eq!(names[0], "decision regions", "{names:?}");
+    assert_eq!(number(&points), drawn, "regions are not counted as points");
 }

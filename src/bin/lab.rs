@@ -418,68 +418,6 @@ mod native {
         Ok(())
     }
 
-    /// The input of `lab loss` (shared/LOSSES.md, "Cross-check interface").
-    struct LossInput {
-        loss: serde_json::Value,
-        embeddings: Vec<Vec<f32>>,
-        labels: Vec<usize>,
-        weights: Option<Vec<Vec<f32>>>,
-        bias: Option<serde_json::Value>,
-        centers: Option<Vec<Vec<f32>>>,
-        targets: Option<Vec<Vec<f32>>>,
-        /// Training step (sphereface's annealing); an extension, default 0.
-        step: usize,
-    }
-
-    const INPUT_FIELDS: [&str; 8] = [
-        "loss",
-        "embeddings",
-        "labels",
-        "weights",
-        "bias",
-        "centers",
-        "targets",
-        "step",
-    ];
-
-    impl LossInput {
-        /// Parses field by field, so every message names its field.
-        fn parse(text: &str) -> Result<Self, String> {
-            let value: serde_json::Value =
-                serde_json::from_str(text).map_err(|e| format!("input: {}", one_line(e)))?;
-            let serde_json::Value::Object(mut map) = value else {
-                return Err("input: expected one JSON object".into());
-            };
-            if let Some(k) = map.keys().find(|k| !INPUT_FIELDS.contains(&k.as_str())) {
-                return Err(format!(
-                    "{k}: unknown field, expected one of {}",
-                    INPUT_FIELDS.join(", ")
-                ));
-            }
-            fn field<T: serde::de::DeserializeOwned>(
-                map: &mut serde_json::Map<String, serde_json::Value>,
-                name: &str,
-            ) -> Result<Option<T>, String> {
-                map.remove(name)
-                    .map(|v| {
-                        serde_json::from_value(v).map_err(|e| format!("{name}: {}", one_line(e)))
-                    })
-                    .transpose()
-            }
-            let required = |name: &str| format!("{name}: missing");
-            Ok(Self {
-                loss: map.remove("loss").ok_or_else(|| required("loss"))?,
-                embeddings: field(&mut map, "embeddings")?.ok_or_else(|| required("embeddings"))?,
-                labels: field(&mut map, "labels")?.ok_or_else(|| required("labels"))?,
-                weights: field(&mut map, "weights")?,
-                bias: map.remove("bias"),
-                centers: field(&mut map, "centers")?,
-                targets: field(&mut map, "targets")?,
-                step: field(&mut map, "step")?.unwrap_or(0),
-            })
-        }
-    }
-
     fn loss_command(args: &[String]) -> Result<(), String> {
         let text = match args {
             [] => {
@@ -493,102 +431,14 @@ mod native {
             }
             _ => return Err(format!("loss takes at most one FILE\n{USAGE}")),
         };
-        let out = cross_check(&text)?;
-        println!("{out}");
+        let device = playground::backend::cpu();
+        let out = pollster::block_on(playground::loss::check::cross_check(&text, &device))?;
+        println!("{}", out.to_json());
         Ok(())
     }
 
     /// One line: serde's messages may span lines.
     fn one_line(s: impl std::fmt::Display) -> String {
         s.to_string().replace('\n', " ")
-    }
-
-    fn cross_check(text: &str) -> Result<serde_json::Value, String> {
-        use burn::tensor::{Tensor, TensorData};
-        use playground::loss::{HeadValues, LossConfig, Matrix, Targets};
-
-        let input = LossInput::parse(text)?;
-        let config: LossConfig =
-            serde_json::from_value(input.loss).map_err(|e| format!("loss: {}", one_line(e)))?;
-        let z = Matrix::from_rows("embeddings", &input.embeddings)?;
-        if input.labels.len() != z.rows {
-            return Err(format!(
-                "labels: {} labels for {} embeddings",
-                input.labels.len(),
-                z.rows
-            ));
-        }
-        let matrix = |field: &str, m: &Option<Vec<Vec<f32>>>| {
-            m.as_ref()
-                .map(|rows| Matrix::from_rows(field, rows))
-                .transpose()
-        };
-        let bias = match input.bias {
-            None | Some(serde_json::Value::Bool(false) | serde_json::Value::Null) => None,
-            Some(v) => Some(
-                serde_json::from_value::<Vec<f32>>(v)
-                    .map_err(|e| format!("bias: expected false or an array of numbers ({e})"))?,
-            ),
-        };
-        let values = HeadValues {
-            weights: matrix("weights", &input.weights)?,
-            bias,
-            centers: matrix("centers", &input.centers)?,
-            targets: matrix("targets", &input.targets)?,
-        };
-        // C: the rows given; for the metric losses (no head values) the labels decide.
-        let classes = values
-            .weights
-            .as_ref()
-            .or(values.targets.as_ref())
-            .map(|m| m.rows)
-            .unwrap_or_else(|| input.labels.iter().max().map_or(1, |&l| l + 1));
-        if let Some((i, l)) = input
-            .labels
-            .iter()
-            .enumerate()
-            .find(|(_, l)| **l >= classes)
-        {
-            return Err(format!(
-                "labels: label {l} at index {i} is not below C = {classes}"
-            ));
-        }
-        let device = playground::backend::cpu().autodiff();
-        let loss = config.build(z.cols, classes, values, &device)?;
-        let targets = Targets::from_labels(&input.labels, classes, &device).with_step(input.step);
-        let embeddings: Tensor<2> =
-            Tensor::from_data(TensorData::new(z.data.clone(), [z.rows, z.cols]), &device)
-                .require_grad();
-        let out = loss.forward(embeddings.clone(), &targets);
-        let grads = out.total.backward();
-        let read = |t: Tensor<1>| -> Result<f64, String> {
-            t.into_data()
-                .try_to_vec::<f32>()
-                .map_err(|e| format!("reading the loss failed: {e:?}"))?
-                .first()
-                .map(|&v| v as f64)
-                .ok_or_else(|| "the loss is empty".to_string())
-        };
-        let grad: Vec<f32> = match embeddings.grad(&grads) {
-            Some(g) => g
-                .into_data()
-                .try_to_vec::<f32>()
-                .map_err(|e| format!("reading the gradient failed: {e:?}"))?,
-            // The loss does not depend on the embeddings (e.g. no valid pair or triplet).
-            None => vec![0.0; z.data.len()],
-        };
-        let mut terms = serde_json::Map::new();
-        for (name, t) in out.terms {
-            terms.insert(name.to_string(), serde_json::json!(read(t)?));
-        }
-        let rows: Vec<Vec<f64>> = grad
-            .chunks(z.cols)
-            .map(|r| r.iter().map(|&v| v as f64).collect())
-            .collect();
-        Ok(serde_json::json!({
-            "loss": read(out.total)?,
-            "terms": terms,
-            "grad_embeddings": rows,
-        }))
     }
 }

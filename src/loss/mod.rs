@@ -11,6 +11,7 @@
 
 mod arcface;
 mod center;
+pub mod check;
 mod contrastive;
 mod cosface;
 pub mod cosine;
@@ -157,7 +158,11 @@ impl Margin {
             Self::Multiplicative { m, lambda } => {
                 let mf = f64::from(m.max(1));
                 let k = (mf * theta / PI).floor().clamp(0.0, mf - 1.0);
-                let sign = if (k as u32).is_multiple_of(2) { 1.0 } else { -1.0 };
+                let sign = if (k as u32).is_multiple_of(2) {
+                    1.0
+                } else {
+                    -1.0
+                };
                 let psi = sign * (mf * theta).cos() - 2.0 * k;
                 (lambda * theta.cos() + psi) / (1.0 + lambda)
             }
