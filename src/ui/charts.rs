@@ -42,12 +42,15 @@ pub fn EmbeddingPlot() -> impl IntoView {
             Vec::new()
         };
         let regions = if ui.show_regions.get() && emb.dim == 2 {
-            geometry.and_then(|g| decision_regions(g, extent(&emb) * 1.1, 160))
+            geometry
+                .and_then(|g| decision_regions(g, extent(&emb) * 1.1, 120))
+                .map(|r| r.polygons())
+                .unwrap_or_default()
         } else {
-            None
+            Vec::new()
         };
-        let skip = usize::from(regions.is_some());
-        let fig = plot::embedding_plot(&series, &overlays, regions.as_ref(), emb.dim, &title);
+        let skip = regions.len();
+        let fig = plot::embedding_plot(&series, &overlays, &regions, emb.dim, &title);
         leptos::task::spawn_local(async move {
             match plot::react(&el, &fig).await {
                 Ok(()) => {

@@ -108,6 +108,51 @@ pub fn decision_regions(g: &Geometry, r: f32, n: usize) -> Option<Regions> {
     })
 }
 
+impl Regions {
+    /// The regions as filled shapes (the page's plotting bundle has no heatmap): per class one
+    /// [`OverlayStyle::Fill`] overlay of rectangles, one per run of equal cells in a grid row,
+    /// named "decision regions", in class order.
+    pub fn polygons(&self) -> Vec<Overlay> {
+        let mut out: Vec<Overlay> = (0..self.classes)
+            .map(|c| Overlay {
+                name: "decision regions".into(),
+                style: OverlayStyle::Fill,
+                colors: vec![PALETTE[c % PALETTE.len()]],
+                x: vec![],
+                y: vec![],
+                z: vec![],
+            })
+            .collect();
+        let half = |v: &[f32]| {
+            if v.len() >= 2 {
+                (v[1] - v[0]) / 2.0
+            } else {
+                0.5
+            }
+        };
+        let (hx, hy) = (half(&self.x), half(&self.y));
+        for (row, &y) in self.class.iter().zip(&self.y) {
+            let mut i = 0;
+            while i < row.len() {
+                let c = row[i];
+                let start = i;
+                while i < row.len() && row[i] == c {
+                    i += 1;
+                }
+                let Some(o) = c.and_then(|c| out.get_mut(usize::from(c))) else {
+                    continue;
+                };
+                let (x0, x1) = (self.x[start] - hx, self.x[i - 1] + hx);
+                let (y0, y1) = (y - hy, y + hy);
+                o.x.extend([x0, x1, x1, x0, x0, f32::NAN]);
+                o.y.extend([y0, y0, y1, y1, y0, f32::NAN]);
+            }
+        }
+        out.retain(|o| !o.x.is_empty());
+        out
+    }
+}
+
 /// Angular resolution of the margin wedges: 0.5°.
 const WEDGE_STEPS: usize = 720;
 

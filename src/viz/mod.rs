@@ -139,7 +139,9 @@ pub fn geometry_overlays(g: &Geometry, e: &Embedding) -> Vec<Overlay> {
     } else {
         extent(e) * 1.05
     };
-    out.extend(margin_wedges(g, reach));
+    // Wedges reach the points even when the head normalises features: the embedding itself is
+    // drawn unnormalised, and its points spread far beyond the unit circle.
+    out.extend(margin_wedges(g, extent(e) * 1.05));
     if let Some(w) = &g.weights {
         let mut o = line("class directions", "#333333");
         for row in w.chunks_exact(g.dim) {

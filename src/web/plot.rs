@@ -3,15 +3,12 @@
 //! Plots are updated with `Plotly.react`, which diffs against what is drawn: no flicker, and
 //! with a fixed `uirevision` the user's zoom and 3-D camera survive every update.
 
-use plotly::common::{
-    ColorScale, ColorScaleElement, DashType, Fill, HoverInfo, Line, Marker, MarkerSymbol, Mode,
-    Title,
-};
+use plotly::common::{DashType, Fill, HoverInfo, Line, Marker, MarkerSymbol, Mode, Title};
 use plotly::layout::{Axis, Layout, Margin};
-use plotly::{HeatMap, Plot, Scatter, Scatter3D};
+use plotly::{Plot, Scatter, Scatter3D};
 use wasm_bindgen::prelude::*;
 
-use crate::viz::{ClassSeries, Overlay, OverlayStyle, PALETTE, Regions};
+use crate::viz::{ClassSeries, Overlay, OverlayStyle};
 
 #[wasm_bindgen]
 extern "C" {
@@ -65,41 +62,30 @@ fn base_layout(title: &str, dark: bool) -> Layout {
         .plot_background_color(bg)
 }
 
-/// The head's decision regions as a faint background heatmap, one palette colour per class.
-fn regions_trace(r: &Regions) -> Box<HeatMap<f32, f32, Vec<Option<u8>>>> {
-    let c = r.classes.max(1);
-    let scale = (0..c)
-        .flat_map(|k| {
-            let color = PALETTE[k % PALETTE.len()].to_string();
-            [
-                ColorScaleElement(k as f64 / c as f64, color.clone()),
-                ColorScaleElement((k + 1) as f64 / c as f64, color),
-            ]
-        })
-        .collect();
-    HeatMap::new(r.x.clone(), r.y.clone(), r.class.clone())
-        .name("decision regions")
-        .color_scale(ColorScale::Vector(scale))
-        .zmin(-0.5)
-        .zmax(c as f64 - 0.5)
-        .show_scale(false)
-        .opacity(0.18)
-        .hover_info(HoverInfo::Skip)
-}
-
-/// The embedding scatter: optionally the head's decision regions (2-D) beneath, one trace per
-/// class (2-D or 3-D), then the loss's geometry. The class traces start at index
-/// `regions.is_some() as usize`.
+/// The embedding scatter: the head's decision regions beneath (2-D, filled shapes from
+/// [`crate::viz::Regions::polygons`]), one trace per class (2-D or 3-D), then the loss's
+/// geometry. The class traces start at index `regions.len()`.
 pub fn embedding_plot(
     series: &[ClassSeries],
     overlays: &[Overlay],
-    regions: Option<&Regions>,
+    regions: &[Overlay],
     dim: usize,
     title: &str,
 ) -> Plot {
     let mut plot = Plot::new();
-    if let (Some(r), 2) = (regions, dim) {
-        plot.add_trace(regions_trace(r));
+    for (i, r) in regions.iter().enumerate() {
+        let color = r.colors.first().map(|c| c.to_string()).unwrap_or_default();
+        plot.add_trace(
+            Scatter::new(r.x.clone(), r.y.clone())
+                .mode(Mode::Lines)
+                .name(&r.name)
+                .fill(Fill::ToSelf)
+                .fill_color(format!("{color}26"))
+                .line(Line::new().width(0.0).color(color))
+                .legend_group("decision regions")
+                .show_legend(i == 0)
+                .hover_info(HoverInfo::Skip),
+        );
     }
     for s in series {
         let marker = Marker::new()
