@@ -759,9 +759,11 @@ pub fn average_precision_at_r(ranked_relevant: &[bool], r_total: usize) -> Optio
 pub fn retrieval(points: &Points<'_>, k: usize, distance: Distance) -> Retrieval {
     let n = points.len();
     let classes = points.classes();
-    let rows: Vec<Vec<f64>> = points
+    let d = points.dim();
+    // One flat buffer: the inner loop below is the hot path (m² distances).
+    let flat: Vec<f64> = points
         .rows()
-        .map(|r| prepare(r.iter().map(|&v| v as f64).collect(), distance))
+        .flat_map(|r| prepare(r.iter().map(|&v| v as f64).collect(), distance))
         .collect();
     let labels = points.labels();
     let mut counts = vec![0usize; classes];
@@ -780,9 +782,9 @@ pub fn retrieval(points: &Points<'_>, k: usize, distance: Distance) -> Retrieval
     let mut relevant = Vec::with_capacity(n);
     let order =
         |a: &(f64, u32, u8), b: &(f64, u32, u8)| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1));
-    for (i, (x, &y)) in rows.iter().zip(labels).enumerate() {
+    for (i, (x, &y)) in flat.chunks_exact(d).zip(labels).enumerate() {
         ranked.clear();
-        for (j, (z, &l)) in rows.iter().zip(labels).enumerate() {
+        for (j, (z, &l)) in flat.chunks_exact(d).zip(labels).enumerate() {
             if j != i {
                 ranked.push((rank_distance(x, z, distance), j as u32, l));
             }
