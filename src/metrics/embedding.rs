@@ -371,7 +371,7 @@ impl EmbeddingMetrics {
         config.validate()?;
         let dim = points.dim();
         let proto_rows = match prototypes {
-            Some(p) if p.len() % dim != 0 || p.len() / dim > MAX_CLASSES => {
+            Some(p) if !p.len().is_multiple_of(dim) || p.len() / dim > MAX_CLASSES => {
                 return Err(MetricsError::Prototypes {
                     values: p.len(),
                     dim,
@@ -649,7 +649,7 @@ pub fn nearest_prototype(
     distance: Distance,
 ) -> Result<Vec<u8>, MetricsError> {
     let d = points.dim();
-    if prototypes.len() % d != 0 || prototypes.len() / d > MAX_CLASSES {
+    if !prototypes.len().is_multiple_of(d) || prototypes.len() / d > MAX_CLASSES {
         return Err(MetricsError::Prototypes {
             values: prototypes.len(),
             dim: d,
