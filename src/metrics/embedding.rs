@@ -745,7 +745,8 @@ pub fn average_precision_at_r(ranked_relevant: &[bool], r_total: usize) -> Optio
 /// points): the k-NN classifier, precision@1 and MAP@R, for one distance. Costs `O(n²·d)`:
 /// subsample first (as [`EmbeddingMetrics::compute`] does).
 ///
-/// For query `i` the references `j ≠ i` are ranked by `d(xᵢ, x_j)` (ties → lower `j`);
+/// For query `i` the references `j ≠ i` are ranked by `d(xᵢ, x_j)` (ties → lower `j`; a
+/// cosine distance that rounding makes slightly negative counts as 0);
 /// `Rᵢ = #{j ≠ i : y_j = yᵢ}`.
 /// ```text
 /// k-NN:   ŷᵢ = the class with most votes among the k nearest references (all n − 1 when fewer);
@@ -777,16 +778,22 @@ pub fn retrieval(points: &Points<'_>, k: usize, distance: Distance) -> Retrieval
     let mut queries = 0usize;
     let mut p1_sum = 0.0;
     let mut map_sum = 0.0;
-    let mut ranked: Vec<(f64, u32, u8)> = Vec::with_capacity(n);
+    // Each reference as one integer key `distance bits · 2⁶⁴ + index · 2⁸ + label`: a
+    // non-negative f64's bits order like its value, so integer order is (distance, index)
+    // order, and the selection below compares plain integers (the hot path: m² keys).
+    let key = |dist: f64, j: usize, l: u8| {
+        let dist = if dist > 0.0 { dist } else { 0.0 };
+        (u128::from(dist.to_bits()) << 64) | ((j as u128) << 8) | u128::from(l)
+    };
+    let label = |key: &u128| (*key & 0xff) as u8;
+    let mut ranked: Vec<u128> = Vec::with_capacity(n);
     let mut votes = vec![0usize; classes];
     let mut relevant = Vec::with_capacity(n);
-    let order =
-        |a: &(f64, u32, u8), b: &(f64, u32, u8)| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1));
     for (i, (x, &y)) in flat.chunks_exact(d).zip(labels).enumerate() {
         ranked.clear();
         for (j, (z, &l)) in flat.chunks_exact(d).zip(labels).enumerate() {
             if j != i {
-                ranked.push((rank_distance(x, z, distance), j as u32, l));
+                ranked.push(key(rank_distance(x, z, distance), j, l));
             }
         }
         if ranked.is_empty() {
@@ -799,13 +806,13 @@ pub fn retrieval(points: &Points<'_>, k: usize, distance: Distance) -> Retrieval
             .saturating_sub(1);
         let t = r.max(k).min(ranked.len());
         if t < ranked.len() {
-            ranked.select_nth_unstable_by(t, order);
+            ranked.select_nth_unstable(t);
             ranked.truncate(t);
         }
-        ranked.sort_unstable_by(order);
+        ranked.sort_unstable();
 
         votes.iter_mut().for_each(|v| *v = 0);
-        for &(_, _, l) in ranked.iter().take(k) {
+        for l in ranked.iter().take(k).map(label) {
             if let Some(v) = votes.get_mut(l as usize) {
                 *v += 1;
             }
@@ -814,7 +821,7 @@ pub fn retrieval(points: &Points<'_>, k: usize, distance: Distance) -> Retrieval
         let pred = ranked
             .iter()
             .take(k)
-            .map(|&(_, _, l)| l)
+            .map(label)
             .find(|&l| votes.get(l as usize) == Some(&top))
             .unwrap_or(0);
         preds.push(pred);
@@ -823,7 +830,7 @@ pub fn retrieval(points: &Points<'_>, k: usize, distance: Distance) -> Retrieval
         if r >= 1 {
             queries += 1;
             relevant.clear();
-            relevant.extend(ranked.iter().map(|&(_, _, l)| l == y));
+            relevant.extend(ranked.iter().map(|k| label(k) == y));
             p1_sum += f64::from(u8::from(relevant.first() == Some(&true)));
             map_sum += average_precision_at_r(&relevant, r).unwrap_or(0.0);
         }
