@@ -1,5 +1,12 @@
 //! Metrics computed from embeddings and predictions (plain slices: no tensors, no backend).
 
+pub mod embedding;
+
+pub use embedding::{
+    Angles, Classification, Distance, EmbeddingMetrics, MetricsConfig, MetricsError, Points,
+    Retrieval, Spread, fingerprint,
+};
+
 /// Fraction of `predictions` equal to `labels` (0 for empty input).
 pub fn accuracy(predictions: &[u8], labels: &[u8]) -> f64 {
     if labels.is_empty() {
