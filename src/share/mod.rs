@@ -292,7 +292,7 @@ pub struct Correction {
     pub used: Option<String>,
     /// What kind of correction.
     pub kind: CorrectionKind,
-    /// Why, in words.
+    /// Why, in words (its [`Display`](fmt::Display) adds what was done).
     pub reason: String,
 }
 
@@ -321,10 +321,11 @@ impl Correction {
 impl fmt::Display for Correction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}={}: {}", self.key, self.given, self.reason)?;
-        match &self.used {
-            Some(u) if u.is_empty() => write!(f, "; not set"),
-            Some(u) => write!(f, "; using {u}"),
-            None => write!(f, "; ignored"),
+        match (self.kind, &self.used) {
+            (CorrectionKind::Ignored, _) => write!(f, "; ignored"),
+            (CorrectionKind::Invalid, Some(u)) => write!(f, "; using the default {u}"),
+            (CorrectionKind::Invalid, None) => write!(f, "; not set"),
+            (CorrectionKind::Adjusted, u) => write!(f, "; using {}", u.as_deref().unwrap_or("")),
         }
     }
 }
@@ -465,10 +466,6 @@ fn read<T>(
             Some(v)
         }
         Err(why) => {
-            let why = match default {
-                Some(_) => format!("{why}: the default is used"),
-                None => format!("{why}: not set"),
-            };
             fix.push(Correction::new(
                 key,
                 given,
@@ -564,15 +561,17 @@ pub fn decode(query: &str) -> Decoded {
     }
     if let Some(item) = items.take("compare") {
         let base = s.config.clone();
-        let mut inner = Vec::new();
+        // The corrections of single values first, then the verdict on the whole.
+        let (mut values, mut whole) = (Vec::new(), Vec::new());
         s.compare = read(
-            &mut fix,
+            &mut whole,
             &item,
             None,
-            |t| Compare::parse(t, &base, &mut inner).map(|c| (c, None)),
+            |t| Compare::parse(t, &base, &mut values).map(|c| (c, None)),
             Compare::text,
         );
-        fix.append(&mut inner);
+        fix.append(&mut values);
+        fix.append(&mut whole);
     }
 
     for (key, _, value, taken) in &items.list {
