@@ -1,6 +1,7 @@
 //! Side-by-side runs: `compare=KEY:V1,V2[,V3[,V4]]` varies exactly one setting (a share key
 //! of [`TrainConfig::FIELDS`], `loss`, or a parameter of the link's loss) over 2 to 4 values;
-//! every other setting is the link's. Examples: `compare=loss:softmax,normface,arcface`,
+//! every other setting is the link's. Compared losses run with their default parameters, except
+//! the link's own loss, which keeps the link's. Examples: `compare=loss:softmax,normface,arcface`,
 //! `compare=d:2,3`, `compare=seed:1,2,3`, `compare=margin_rad:0.1,0.3` (with `loss=arcface`).
 
 use super::settings::Setting;

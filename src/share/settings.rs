@@ -4,7 +4,7 @@
 //! configs' own `validate`), clamps what has a meaningful nearest value, and refuses the rest.
 //! Used both for the link's own keys and for the values of `compare`.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::query::{fmt_bool, fmt_f64, parse_bool, parse_f64, parse_int};
 use crate::loss::{LossConfig, ParamKind, ParamSpec};
@@ -153,7 +153,7 @@ fn clamp_int(v: i128, min: i128, max: i128) -> (i128, Option<String>) {
 fn choice(text: &str, ids: &[&str]) -> Result<Value, String> {
     let id = text.to_ascii_lowercase();
     if ids.contains(&id.as_str()) {
-        Ok(json!(id))
+        Ok(Value::from(id))
     } else {
         Err(format!("expected one of {}", ids.join(", ")))
     }
@@ -163,7 +163,7 @@ fn field_value(f: &FieldSpec, text: &str) -> Parsed<Value> {
     Ok(match f.kind {
         FieldKind::Int { min, max } => {
             let (v, why) = clamp_int(parse_int(text)?, i128::from(min), i128::from(max));
-            (json!(u64::try_from(v).unwrap_or(min)), why)
+            (Value::from(u64::try_from(v).unwrap_or(min)), why)
         }
         FieldKind::Real { min, max, min_open } => {
             let x = parse_f64(text)?;
@@ -179,7 +179,7 @@ fn field_value(f: &FieldSpec, text: &str) -> Parsed<Value> {
                 (real(x)?, None)
             }
         }
-        FieldKind::Bool => (json!(parse_bool(text)?), None),
+        FieldKind::Bool => (Value::from(parse_bool(text)?), None),
         FieldKind::Choice(ids) => (choice(text, &ids())?, None),
         FieldKind::Json => (
             serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?,
@@ -198,20 +198,20 @@ fn param_value(spec: Option<ParamSpec>, current: &Value, text: &str) -> Parsed<V
         }
         Some(ParamKind::Integer { min, max }) => {
             let (v, why) = clamp_int(parse_int(text)?, i128::from(min), i128::from(max));
-            (json!(i64::try_from(v).unwrap_or(min)), why)
+            (Value::from(i64::try_from(v).unwrap_or(min)), why)
         }
-        Some(ParamKind::Bool) => (json!(parse_bool(text)?), None),
+        Some(ParamKind::Bool) => (Value::from(parse_bool(text)?), None),
         Some(ParamKind::Choice(ids)) => (choice(text, ids)?, None),
         // Not in the schema: typed like the current value, checked by the loss's `validate`.
         None => match current {
-            Value::Bool(_) => (json!(parse_bool(text)?), None),
+            Value::Bool(_) => (Value::from(parse_bool(text)?), None),
             Value::Number(n) if !n.is_f64() => {
                 let v = i64::try_from(parse_int(text)?).map_err(|_| "out of range")?;
-                (json!(v), None)
+                (Value::from(v), None)
             }
             Value::Null if text == "null" => (Value::Null, None),
             Value::Number(_) | Value::Null => (real(parse_f64(text)?)?, None),
-            Value::String(_) => (json!(text), None),
+            Value::String(_) => (Value::from(text), None),
             _ => (
                 serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?,
                 None,

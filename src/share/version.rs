@@ -6,7 +6,7 @@
 //! # Making version 2
 //! Links omit values equal to the defaults, so a link means "the defaults of its version, plus
 //! these values". When version 2 renames a key, changes a unit, or changes a default (of
-//! [`TrainConfig`](crate::train::TrainConfig), a loss, or the view), bump [`VERSION`] to 2 and
+//! [`TrainConfig`], a loss, or the view), bump [`VERSION`] to 2 and
 //! append a step `v1_to_v2` to [`MIGRATIONS`] that rewrites version-1 pairs into version-2
 //! pairs: rename the key, convert the value, and for a changed default insert the old default
 //! explicitly when the key is absent (for instance `lr=0.001` if v2's default learning rate
