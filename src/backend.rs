@@ -34,6 +34,42 @@ impl BackendKind {
     }
 }
 
+/// Which backend the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum BackendChoice {
+    /// Measure both and take the faster.
+    #[default]
+    Auto,
+    /// The CPU backend (WebAssembly SIMD).
+    Cpu,
+    /// WebGPU.
+    WebGpu,
+}
+
+impl BackendChoice {
+    /// Short id for the select control.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Cpu => "cpu",
+            Self::WebGpu => "webgpu",
+        }
+    }
+
+    /// Every choice, in display order.
+    pub const ALL: [BackendChoice; 3] = [Self::Auto, Self::Cpu, Self::WebGpu];
+
+    /// Parses [`Self::id`]; anything else is [`Self::Auto`].
+    pub fn from_id(id: &str) -> Self {
+        Self::parse(id).unwrap_or(Self::Auto)
+    }
+
+    /// Parses [`Self::id`] strictly.
+    pub fn parse(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.id() == id)
+    }
+}
+
 /// The CPU device.
 pub fn cpu() -> Device {
     Device::flex()

@@ -14,6 +14,7 @@
 //! - [`train`]: [`train::Trainer`] (one async step at a time, async read-backs only) and
 //!   [`train::Session`], the command → event state machine a UI or a Web Worker drives.
 //! - [`metrics`], [`viz`]: numbers and plot data from embeddings, no DOM.
+//! - [`share`]: the share-link codec (settings ⇄ a versioned, validated query string).
 //! - `ui` and `web` (WebAssembly only): Leptos components and browser glue (fetch, WebGPU,
 //!   plotly.js). They hold no maths.
 //!
@@ -25,6 +26,7 @@ pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod presets;
+pub mod share;
 pub mod train;
 pub mod viz;
 

@@ -100,38 +100,175 @@ impl LrSchedule {
     }
 }
 
+/// What values a [`TrainConfig`] field takes: the one place its valid range lives (used by
+/// [`TrainConfig::validate`], the share-link codec and the controls).
+#[derive(Debug, Clone, Copy)]
+pub enum FieldKind {
+    /// A whole number in `min..=max`.
+    Int {
+        /// Smallest valid value.
+        min: u64,
+        /// Largest valid value.
+        max: u64,
+    },
+    /// A finite real number in `[min, max]`, or `(min, max]` when `min_open`.
+    Real {
+        /// Lower bound.
+        min: f64,
+        /// Largest valid value.
+        max: f64,
+        /// Whether `min` itself is invalid.
+        min_open: bool,
+    },
+    /// On or off.
+    Bool,
+    /// One of a fixed set of ids (the serde names), listed by the function.
+    Choice(fn() -> Vec<&'static str>),
+    /// Any value of the field's type, checked by deserialisation (written as compact JSON in
+    /// share links): for structured fields.
+    Json,
+}
+
+/// One field of [`TrainConfig`] (the loss, a field of its own, is described by
+/// [`LossConfig::param_specs`]).
+#[derive(Debug, Clone, Copy)]
+pub struct FieldSpec {
+    /// Serde name of the field.
+    pub name: &'static str,
+    /// Short key in share links (see `share`).
+    pub short: &'static str,
+    /// Valid values.
+    pub kind: FieldKind,
+}
+
+impl FieldSpec {
+    const fn new(name: &'static str, short: &'static str, kind: FieldKind) -> Self {
+        Self { name, short, kind }
+    }
+
+    const fn int(name: &'static str, short: &'static str, min: u64, max: u64) -> Self {
+        Self::new(name, short, FieldKind::Int { min, max })
+    }
+
+    /// Checks `value` (the field serialised as JSON) against the range.
+    ///
+    /// # Errors
+    /// A message naming the field and the bad value.
+    pub fn check(&self, value: &serde_json::Value) -> Result<(), String> {
+        let name = self.name;
+        match self.kind {
+            FieldKind::Int { min, max } => match value.as_u64() {
+                Some(v) if (min..=max).contains(&v) => Ok(()),
+                _ => Err(format!("{name} must be in {min}..={max}, got {value}")),
+            },
+            FieldKind::Real { min, max, min_open } => {
+                let ok = value.as_f64().is_some_and(|v| {
+                    v.is_finite() && v <= max && (v > min || (!min_open && v == min))
+                });
+                let open = if min_open { '(' } else { '[' };
+                if ok {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{name} must be in {open}{min}, {max}], got {value}"
+                    ))
+                }
+            }
+            FieldKind::Bool => match value {
+                serde_json::Value::Bool(_) => Ok(()),
+                _ => Err(format!("{name} must be true or false, got {value}")),
+            },
+            FieldKind::Choice(ids) => match value.as_str() {
+                Some(v) if ids().contains(&v) => Ok(()),
+                _ => Err(format!(
+                    "{name} must be one of {}, got {value}",
+                    ids().join(", ")
+                )),
+            },
+            FieldKind::Json => Ok(()),
+        }
+    }
+}
+
+fn schedule_ids() -> Vec<&'static str> {
+    LrSchedule::ALL.iter().map(|s| s.id()).collect()
+}
+
+fn dataset_ids() -> Vec<&'static str> {
+    DatasetKind::ALL.iter().map(|k| k.id()).collect()
+}
+
+fn activation_ids() -> Vec<&'static str> {
+    Activation::ALL.iter().map(|a| a.id()).collect()
+}
+
 impl TrainConfig {
-    /// Checks every field; the message names the field and the bad value.
+    /// Every field but `loss`, with its share-link key and valid values. Adding a field to
+    /// [`TrainConfig`] is one line here (a test checks that none is missing); order is the
+    /// order of share links.
+    pub const FIELDS: &'static [FieldSpec] = &[
+        FieldSpec::new("dataset", "ds", FieldKind::Choice(dataset_ids)),
+        FieldSpec::int("dim", "d", 2, 3),
+        FieldSpec::new("activation", "act", FieldKind::Choice(activation_ids)),
+        FieldSpec::new(
+            "lr",
+            "lr",
+            FieldKind::Real {
+                min: 0.0,
+                max: 1.0,
+                min_open: true,
+            },
+        ),
+        FieldSpec::new("lr_schedule", "sched", FieldKind::Choice(schedule_ids)),
+        FieldSpec::int("batch_size", "bs", 1, 1024),
+        FieldSpec::int("epochs", "ep", 1, 100),
+        FieldSpec::int("seed", "seed", 0, u64::MAX),
+        FieldSpec::int("eval_every", "ee", 1, 10_000),
+        FieldSpec::int("eval_points", "np", 1, 10_000),
+    ];
+
+    /// The spec of field `name` (serde name or share key).
+    pub fn field_spec(name: &str) -> Option<&'static FieldSpec> {
+        Self::FIELDS
+            .iter()
+            .find(|f| f.name == name || f.short == name)
+    }
+
+    fn fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        }
+    }
+
+    /// The current value of field `name` (serde name), as JSON.
+    pub fn field(&self, name: &str) -> Option<serde_json::Value> {
+        self.fields().remove(name)
+    }
+
+    /// A copy with field `name` (serde name or share key, not `loss`) set to `value`, checked
+    /// against [`Self::FIELDS`].
+    ///
+    /// # Errors
+    /// An unknown field, or a value outside its range or of the wrong type; the message names
+    /// the field and the value.
+    pub fn with_field(&self, name: &str, value: serde_json::Value) -> Result<Self, String> {
+        let spec = Self::field_spec(name).ok_or_else(|| format!("no field '{name}'"))?;
+        spec.check(&value)?;
+        let mut m = self.fields();
+        m.insert(spec.name.to_string(), value.clone());
+        serde_json::from_value(serde_json::Value::Object(m))
+            .map_err(|e| format!("{} = {value}: {e}", spec.name))
+    }
+
+    /// Checks every field against [`Self::FIELDS`], then the loss.
     ///
     /// # Errors
     /// The first invalid field.
     pub fn validate(&self) -> Result<(), String> {
-        if !(2..=3).contains(&self.dim) {
-            return Err(format!("dim must be 2 or 3, got {}", self.dim));
-        }
-        if !(self.lr > 0.0 && self.lr <= 1.0) {
-            return Err(format!("lr must be in (0, 1], got {}", self.lr));
-        }
-        if !(1..=1024).contains(&self.batch_size) {
-            return Err(format!(
-                "batch_size must be in 1..=1024, got {}",
-                self.batch_size
-            ));
-        }
-        if !(1..=100).contains(&self.epochs) {
-            return Err(format!("epochs must be in 1..=100, got {}", self.epochs));
-        }
-        if !(1..=10_000).contains(&self.eval_every) {
-            return Err(format!(
-                "eval_every must be in 1..=10000, got {}",
-                self.eval_every
-            ));
-        }
-        if !(1..=10_000).contains(&self.eval_points) {
-            return Err(format!(
-                "eval_points must be in 1..=10000, got {}",
-                self.eval_points
-            ));
+        let m = self.fields();
+        for spec in Self::FIELDS {
+            spec.check(m.get(spec.name).unwrap_or(&serde_json::Value::Null))?;
         }
         self.loss.validate()
     }
@@ -139,10 +276,9 @@ impl TrainConfig {
 
 #[cfg(test)]
 mod tests {
-    use super::LrSchedule;
-
     #[test]
     fn cosine_runs_from_lr_to_a_hundredth() {
+        use super::LrSchedule;
         let s = LrSchedule::Cosine;
         assert!((s.lr_at(1e-3, 0, 101) - 1e-3).abs() < 1e-15);
         // Halfway: cos(π/2) = 0 → 0.01 + 0.99 · 0.5 = 0.505.
@@ -153,5 +289,58 @@ mod tests {
         for s in LrSchedule::ALL {
             assert_eq!(LrSchedule::from_id(s.id()), Some(s));
         }
+    }
+
+    use super::*;
+
+    #[test]
+    fn the_fields_table_covers_every_field_once() {
+        let m = TrainConfig::default().fields();
+        for key in m.keys().filter(|k| *k != "loss") {
+            assert!(
+                TrainConfig::FIELDS.iter().any(|f| f.name == key),
+                "TrainConfig::{key} has no line in TrainConfig::FIELDS"
+            );
+        }
+        for (i, f) in TrainConfig::FIELDS.iter().enumerate() {
+            assert!(m.contains_key(f.name), "{} is not a field", f.name);
+            for g in &TrainConfig::FIELDS[i + 1..] {
+                assert!(f.name != g.name && f.short != g.short && f.short != g.name);
+            }
+        }
+        TrainConfig::default().validate().unwrap();
+    }
+
+    #[test]
+    fn validate_names_the_field_and_value() {
+        let c = TrainConfig {
+            dim: 7,
+            ..TrainConfig::default()
+        };
+        let e = c.validate().unwrap_err();
+        assert!(e.contains("dim") && e.contains('7'), "{e}");
+        for lr in [0.0, -1.0, 1.5, f64::NAN] {
+            let c = TrainConfig {
+                lr,
+                ..TrainConfig::default()
+            };
+            assert!(c.validate().unwrap_err().contains("lr"), "{lr}");
+        }
+        let c = TrainConfig {
+            lr: 1.0,
+            ..TrainConfig::default()
+        };
+        c.validate().unwrap();
+        let d = TrainConfig::default();
+        assert_eq!(
+            d.with_field("bs", serde_json::json!(64))
+                .unwrap()
+                .batch_size,
+            64
+        );
+        assert!(d.with_field("batch_size", serde_json::json!(0)).is_err());
+        assert!(d.with_field("act", serde_json::json!("relu")).is_ok());
+        assert!(d.with_field("act", serde_json::json!("gelu")).is_err());
+        assert!(d.with_field("loss", serde_json::json!("softmax")).is_err());
     }
 }

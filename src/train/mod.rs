@@ -10,6 +10,6 @@ pub mod probe;
 mod session;
 mod trainer;
 
-pub use config::{LrSchedule, TrainConfig};
+pub use config::{FieldKind, FieldSpec, LrSchedule, TrainConfig};
 pub use session::{Command, Event, RunState, Session, run_to_end};
 pub use trainer::{Embedding, StepStats, TrainError, Trainer, images_tensor};

@@ -6,36 +6,7 @@ use leptos::prelude::*;
 use crate::metrics::Curves;
 use crate::train::{Command, Embedding, RunState, StepStats, TrainConfig};
 
-/// Which backend the user asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BackendChoice {
-    /// Measure both and take the faster.
-    Auto,
-    /// The CPU backend (WebAssembly SIMD).
-    Cpu,
-    /// WebGPU.
-    WebGpu,
-}
-
-impl BackendChoice {
-    /// Short id for the select control.
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::Auto => "auto",
-            Self::Cpu => "cpu",
-            Self::WebGpu => "webgpu",
-        }
-    }
-
-    /// Parses [`Self::id`].
-    pub fn from_id(id: &str) -> Self {
-        match id {
-            "cpu" => Self::Cpu,
-            "webgpu" => Self::WebGpu,
-            _ => Self::Auto,
-        }
-    }
-}
+pub use crate::backend::BackendChoice;
 
 /// Download progress of the dataset.
 #[derive(Debug, Clone, PartialEq)]
