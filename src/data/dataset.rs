@@ -454,7 +454,12 @@ impl Dataset {
             }
         };
         debug_assert_eq!(train.channels, channels);
-        Self::new(title, classes, train, test).map_err(|e| e.at(title))
+        // Both splits were checked against the kind's shape: a failure here is an empty split.
+        let test_file = match kind.format() {
+            FileFormat::Idx => IDX_FILES[2],
+            FileFormat::CifarBin => CIFAR_TEST_FILE,
+        };
+        Self::new(title, classes, train, test).map_err(|e| e.at(test_file))
     }
 
     /// Number of classes.
