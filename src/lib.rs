@@ -6,8 +6,10 @@
 //!
 //! ## Architecture
 //! A backend-agnostic core, tested natively, and a thin browser shell:
-//! - [`data`]: IDX bytes → validated [`data::Dataset`] (images stay `u8`), seeded batch order
-//!   (plain epochs, or class-balanced batches for the metric losses).
+//! - [`data`]: IDX files and CIFAR-10 batches (MNIST, Fashion-MNIST, CIFAR-10, or the user's
+//!   own files) → validated [`data::Dataset`] (images stay `u8`), the data folder's manifest and
+//!   sha256 checks, seeded batch order (plain epochs, or class-balanced batches for the metric
+//!   losses) and seeded crop/flip augmentation.
 //! - [`model`]: the paper's CNN; its last linear layer is the embedding.
 //! - [`loss`]: a [`loss::LossConfig`] → [`loss::Loss`] registry, one file per loss; each loss
 //!   owns its head (the parameters that classify an embedding).

@@ -106,6 +106,8 @@ fn bad_arguments_fail_with_a_message() {
         ),
         (vec!["train", "--loss-params", "[1]"], "loss-params"),
         (vec!["table", "--losses", "softmax,nope"], "nope"),
+        (vec!["train", "--train-batches", "9"], "train_batches"),
+        (vec!["train", "--augment", "maybe"], "--augment"),
     ] {
         let o = lab(&args);
         assert!(!o.status.success(), "{args:?} should fail");
@@ -137,4 +139,47 @@ fn train_a_metric_loss_reports_loss_and_parameters() {
     assert_eq!(v["steps"], 3, "{v}");
     let acc = v["test_accuracy"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&acc), "{v}");
+}
+
+/// `lab train` on each of the other built-in datasets: a few steps, then the whole test split.
+fn train_a_few_steps(extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["train", "--max-steps", "3", "--batch", "32"];
+    args.extend_from_slice(extra);
+    let o = lab(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    serde_json::from_str(stdout.trim()).unwrap()
+}
+
+#[test]
+fn train_fashion_mnist() {
+    let v = train_a_few_steps(&["--dataset", "fashion-mnist"]);
+    assert_eq!(v["dataset"], "fashion-mnist", "{v}");
+    assert_eq!(v["steps"], 3, "{v}");
+    assert_eq!(v["train_images"], 60_000, "{v}");
+    assert!(
+        (0.0..=1.0).contains(&v["test_accuracy"].as_f64().unwrap()),
+        "{v}"
+    );
+}
+
+#[test]
+fn train_cifar10_with_one_batch_and_augmentation() {
+    let v = train_a_few_steps(&[
+        "--dataset",
+        "cifar10",
+        "--train-batches",
+        "1",
+        "--augment",
+        "on",
+    ]);
+    assert_eq!(v["dataset"], "cifar10", "{v}");
+    assert_eq!(v["augment"], true, "{v}");
+    assert_eq!(v["train_images"], 10_000, "{v}");
+    assert_eq!(v["steps"], 3, "{v}");
+    assert!(
+        (0.0..=1.0).contains(&v["test_accuracy"].as_f64().unwrap()),
+        "{v}"
+    );
 }

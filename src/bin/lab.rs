@@ -1,13 +1,13 @@
 //! `lab`: the playground's core on the command line.
 //!
 //! ```text
-//! lab train [--dataset mnist] [--dim 2|3] [--epochs N] [--seed N] [--lr X] [--batch N]
-//!           [--activation linear|relu|sigmoid|tanh] [--max-steps N] [--backend cpu|wgpu]
-//!           [--loss NAME] [--loss-params JSON] [--schedule constant|cosine]
-//!           [--data DIR] [--out DIR]
+//! lab train [--dataset mnist|fashion-mnist|cifar10] [--dim 2|3] [--epochs N] [--seed N]
+//!           [--lr X] [--batch N] [--activation linear|relu|sigmoid|tanh] [--max-steps N]
+//!           [--backend cpu|wgpu] [--loss NAME] [--loss-params JSON] [--data DIR] [--out DIR]
+//!           [--train-batches 1..5] [--augment on|off] [--schedule constant|cosine]
 //! lab table [--epochs N] [--batch N] [--seed N] [--dims 2,3] [--losses a,b,...]
 //!           [--max-steps N] [--backend cpu|wgpu] [--data DIR] [--schedule constant|cosine]
-//! lab bench [--steps N] [--batch N] [--dim 2|3] [--backend cpu|wgpu] [--data DIR]
+//! lab bench [--steps N] [--batch N] [--dim 2|3] [--dataset ID] [--backend cpu|wgpu] [--data DIR]
 //! lab loss [FILE]
 //! ```
 //! `train` prints one JSON line (test accuracy, epochs, steps, samples/s, backend, loss and
@@ -43,14 +43,13 @@ mod native {
     use playground::train::{LrSchedule, TrainConfig, Trainer};
 
     const USAGE: &str = "usage:
-      lab train [--dataset mnist] [--dim 2|3] [--epochs N] [--seed N] [--lr X] [--batch N]
-                [--activation linear|relu|sigmoid|tanh] [--max-steps N] [--backend cpu|wgpu]
-                [--loss NAME] [--loss-params JSON] [--schedule constant|cosine]
-                [--data DIR] [--out DIR]
+      lab train [--dataset mnist|fashion-mnist|cifar10] [--dim 2|3] [--epochs N] [--seed N]
+                [--lr X] [--batch N] [--activation linear|relu|sigmoid|tanh] [--max-steps N]
+                [--backend cpu|wgpu] [--loss NAME] [--loss-params JSON] [--data DIR] [--out DIR]
+                [--train-batches 1..5] [--augment on|off] [--schedule constant|cosine]
       lab table [--epochs N] [--batch N] [--seed N] [--dims 2,3] [--losses a,b,...]
-                [--max-steps N] [--backend cpu|wgpu] [--data DIR]
-                [--schedule constant|cosine]
-      lab bench [--steps N] [--batch N] [--dim 2|3] [--backend cpu|wgpu] [--data DIR]
+                [--max-steps N] [--backend cpu|wgpu] [--data DIR] [--schedule constant|cosine]
+      lab bench [--steps N] [--batch N] [--dim 2|3] [--dataset ID] [--backend cpu|wgpu] [--data DIR]
       lab loss [FILE]   (JSON in, JSON out; see shared/LOSSES.md \"Cross-check interface\")";
 
     pub fn main() -> ExitCode {
@@ -122,20 +121,21 @@ mod native {
         }
     }
 
-    fn load(dir: &Path, kind: DatasetKind) -> Result<Arc<Dataset>, String> {
-        let files = kind.files();
-        let mut bytes = Vec::new();
-        for f in &files {
-            let path = dir.join(f);
-            bytes.push(std::fs::read(&path).map_err(|e| {
+    /// Reads the files of `kind` (CIFAR-10: the test batch and `train_batches` training
+    /// batches) from the data folder and builds the dataset.
+    fn load(dir: &Path, kind: DatasetKind, train_batches: usize) -> Result<Arc<Dataset>, String> {
+        let mut files = Vec::new();
+        for f in kind.files_for(train_batches) {
+            let path = dir.join(&f);
+            let bytes = std::fs::read(&path).map_err(|e| {
                 format!(
                     "cannot read {}: {e} (run `make data` from the repository root, or pass --data DIR)",
                     path.display()
                 )
-            })?);
+            })?;
+            files.push((f, bytes));
         }
-        let ds = Dataset::from_files(kind, [&bytes[0], &bytes[1], &bytes[2], &bytes[3]])
-            .map_err(|e| e.to_string())?;
+        let ds = Dataset::from_named(kind, &files).map_err(|e| e.to_string())?;
         Ok(Arc::new(ds))
     }
 
@@ -163,7 +163,15 @@ mod native {
                 .ok_or_else(|| format!("--backend: unknown backend '{id}' (cpu or wgpu)"))?,
         };
         let (loss, lr) = loss_flags(f)?;
+        let augment = match f.take("augment").as_deref() {
+            None => d.augment,
+            Some("on" | "true" | "1") => true,
+            Some("off" | "false" | "0") => false,
+            Some(v) => return Err(format!("--augment: '{v}' is not on or off")),
+        };
         let config = TrainConfig {
+            augment,
+            train_batches: f.num("train-batches", d.train_batches)?,
             dataset,
             activation,
             loss: loss.unwrap_or(d.loss),
@@ -248,7 +256,7 @@ mod native {
         let max_steps: usize = f.num("max-steps", usize::MAX)?;
         let out = f.take("out").map(PathBuf::from);
         f.finish()?;
-        let ds = load(&c.data, c.config.dataset)?;
+        let ds = load(&c.data, c.config.dataset, c.config.train_batches)?;
         let dev = device(c.backend)?;
         let wall = web_time::Instant::now();
         let (t, emb) = run(&c.config, &ds, &dev, max_steps).await?;
@@ -270,6 +278,8 @@ mod native {
             "lr": c.config.lr,
             "lr_schedule": c.config.lr_schedule.id(),
             "seed": c.config.seed,
+            "augment": c.config.augment,
+            "train_images": ds.train.len(),
             "wall_secs": wall.elapsed().as_secs_f64(),
         });
         println!("{line}");
@@ -337,7 +347,7 @@ mod native {
                 runs.push(config);
             }
         }
-        let ds = load(&data, d.dataset)?;
+        let ds = load(&data, d.dataset, d.train_batches)?;
         let dev = device(backend)?;
         println!("`{command}`\n");
         println!("| loss | dim | test accuracy | epochs | steps | seconds | lr | parameters |");
@@ -393,7 +403,7 @@ mod native {
         let mut c = common(&mut f)?;
         f.finish()?;
         c.config.epochs = 100;
-        let ds = load(&c.data, c.config.dataset)?;
+        let ds = load(&c.data, c.config.dataset, c.config.train_batches)?;
         let dev = device(c.backend)?;
         let mut t = Trainer::new(c.config.clone(), ds, &dev).map_err(|e| e.to_string())?;
         for _ in 0..3 {

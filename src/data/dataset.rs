@@ -1,24 +1,68 @@
 //! In-memory image classification datasets: images kept as `u8`, normalised per batch.
 
 use super::error::{DataError, FileError};
-use super::idx::{Limits, parse_idx};
+use super::idx::{Idx, Limits, parse_idx};
 
 /// Which built-in dataset a run uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DatasetKind {
-    /// Handwritten digits, 28×28 grey (LeCun, Cortes, Burges).
+    /// Handwritten digits, 28×28 grey (LeCun, Cortes, Burges): 60,000 train, 10,000 test.
+    #[default]
     Mnist,
+    /// Zalando's article images, 28×28 grey (Xiao, Rasul, Vollgraf 2017): 60,000 / 10,000.
+    FashionMnist,
+    /// Small colour photographs, 32×32 RGB (Krizhevsky 2009): 5 training batches of 10,000,
+    /// a test batch of 10,000.
+    Cifar10,
 }
+
+/// How a built-in dataset's files are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileFormat {
+    /// Four IDX files (train / test images and labels), gzipped.
+    Idx,
+    /// CIFAR-10 binary batches of 3073-byte records: `test_batch.bin`, `data_batch_{1..5}.bin`.
+    CifarBin,
+}
+
+/// The IDX file names of MNIST and Fashion-MNIST: train images, train labels, test images,
+/// test labels.
+pub const IDX_FILES: [&str; 4] = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+];
+
+/// CIFAR-10's training batch files (10,000 images each), in order.
+pub const CIFAR_TRAIN_FILES: [&str; 5] = [
+    "data_batch_1.bin",
+    "data_batch_2.bin",
+    "data_batch_3.bin",
+    "data_batch_4.bin",
+    "data_batch_5.bin",
+];
+
+/// CIFAR-10's test batch file.
+pub const CIFAR_TEST_FILE: &str = "test_batch.bin";
 
 impl DatasetKind {
     /// Every built-in dataset.
-    pub const ALL: [DatasetKind; 1] = [DatasetKind::Mnist];
+    pub const ALL: [DatasetKind; 3] = [
+        DatasetKind::Mnist,
+        DatasetKind::FashionMnist,
+        DatasetKind::Cifar10,
+    ];
 
-    /// Short id used in URLs, file paths and the CLI.
+    /// Short id used in URLs, file paths, the manifest and the CLI (also the serde name).
     pub fn id(self) -> &'static str {
         match self {
             DatasetKind::Mnist => "mnist",
+            DatasetKind::FashionMnist => "fashion-mnist",
+            DatasetKind::Cifar10 => "cifar10",
         }
     }
 
@@ -26,6 +70,21 @@ impl DatasetKind {
     pub fn title(self) -> &'static str {
         match self {
             DatasetKind::Mnist => "MNIST",
+            DatasetKind::FashionMnist => "Fashion-MNIST",
+            DatasetKind::Cifar10 => "CIFAR-10",
+        }
+    }
+
+    /// Authors and licence, for the credits.
+    pub fn credit(self) -> &'static str {
+        match self {
+            DatasetKind::Mnist => {
+                "Y. LeCun, C. Cortes, C. J. C. Burges (commonly cited under CC BY-SA 3.0)"
+            }
+            DatasetKind::FashionMnist => "H. Xiao, K. Rasul, R. Vollgraf, Zalando Research (MIT)",
+            DatasetKind::Cifar10 => {
+                "A. Krizhevsky, \"Learning Multiple Layers of Features from Tiny Images\", 2009"
+            }
         }
     }
 
@@ -36,22 +95,83 @@ impl DatasetKind {
 
     /// Class names, in label order.
     pub fn class_names(self) -> Vec<String> {
+        let names: &[&str] = match self {
+            DatasetKind::Mnist => &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+            DatasetKind::FashionMnist => &[
+                "T-shirt/top",
+                "Trouser",
+                "Pullover",
+                "Dress",
+                "Coat",
+                "Sandal",
+                "Shirt",
+                "Sneaker",
+                "Bag",
+                "Ankle boot",
+            ],
+            // batches.meta.txt of the binary version.
+            DatasetKind::Cifar10 => &[
+                "airplane",
+                "automobile",
+                "bird",
+                "cat",
+                "deer",
+                "dog",
+                "frog",
+                "horse",
+                "ship",
+                "truck",
+            ],
+        };
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    /// Image shape `(channels, height, width)`.
+    pub fn shape(self) -> (usize, usize, usize) {
         match self {
-            DatasetKind::Mnist => (0..10).map(|d| d.to_string()).collect(),
+            DatasetKind::Mnist | DatasetKind::FashionMnist => (1, 28, 28),
+            DatasetKind::Cifar10 => (3, 32, 32),
         }
     }
 
-    /// The four IDX file names (train images, train labels, test images, test labels), gzipped,
-    /// relative to the data folder.
-    pub fn files(self) -> [String; 4] {
+    /// How the files are stored.
+    pub fn format(self) -> FileFormat {
+        match self {
+            DatasetKind::Mnist | DatasetKind::FashionMnist => FileFormat::Idx,
+            DatasetKind::Cifar10 => FileFormat::CifarBin,
+        }
+    }
+
+    /// Training files that can be loaded separately (CIFAR-10's 5 batches); 1 for the others.
+    pub fn train_batches(self) -> usize {
+        match self.format() {
+            FileFormat::Idx => 1,
+            FileFormat::CifarBin => CIFAR_TRAIN_FILES.len(),
+        }
+    }
+
+    /// Every file of the dataset as served under the data folder (`mnist/….gz`,
+    /// `cifar10/….bin`), in [`Self::files_for`] order: the four IDX files
+    /// ([`IDX_FILES`] order), or CIFAR-10's test batch then its five training batches.
+    pub fn files(self) -> Vec<String> {
+        self.files_for(self.train_batches())
+    }
+
+    /// The served files needed to train on `train_batches` training batches (clamped to
+    /// `1..=`[`Self::train_batches`]; only CIFAR-10 has more than one): the four IDX files, or
+    /// `cifar10/test_batch.bin` then `cifar10/data_batch_1.bin` … `data_batch_{n}.bin`.
+    pub fn files_for(self, train_batches: usize) -> Vec<String> {
         let dir = self.id();
-        [
-            "train-images-idx3-ubyte.gz",
-            "train-labels-idx1-ubyte.gz",
-            "t10k-images-idx3-ubyte.gz",
-            "t10k-labels-idx1-ubyte.gz",
-        ]
-        .map(|f| format!("{dir}/{f}"))
+        match self.format() {
+            FileFormat::Idx => IDX_FILES.iter().map(|f| format!("{dir}/{f}.gz")).collect(),
+            FileFormat::CifarBin => {
+                let n = train_batches.clamp(1, CIFAR_TRAIN_FILES.len());
+                std::iter::once(CIFAR_TEST_FILE)
+                    .chain(CIFAR_TRAIN_FILES[..n].iter().copied())
+                    .map(|f| format!("{dir}/{f}"))
+                    .collect()
+            }
+        }
     }
 }
 
@@ -102,33 +222,44 @@ impl ImageSet {
         classes: usize,
         limits: Limits,
     ) -> Result<Self, FileError> {
-        fn at(file: &str) -> impl Fn(DataError) -> FileError + '_ {
-            move |error| FileError {
-                file: file.to_string(),
-                error,
-            }
-        }
-        let img = parse_idx(images.1, limits).map_err(at(images.0))?;
+        let img = parse_idx(images.1, limits).map_err(|e| e.at(images.0))?;
+        let lab = parse_idx(labels.1, limits).map_err(|e| e.at(labels.0))?;
+        Self::from_parsed((images.0, img), (labels.0, lab), classes)
+    }
+
+    /// Builds a grey-scale split from parsed IDX images (`[N, H, W]`) and labels (`[N]`).
+    ///
+    /// # Errors
+    /// A [`FileError`] naming the file: a wrong shape, counts that differ, or a label
+    /// `>= classes`.
+    pub fn from_parsed(
+        images: (&str, Idx),
+        labels: (&str, Idx),
+        classes: usize,
+    ) -> Result<Self, FileError> {
+        let (img, lab) = (images.1, labels.1);
         if img.dims.len() != 3 || img.dims[1] == 0 || img.dims[2] == 0 {
-            return Err(at(images.0)(DataError::Shape {
+            return Err(DataError::Shape {
                 found: img.dims,
                 expected: "[N, height, width] images".into(),
-            }));
+            }
+            .at(images.0));
         }
-        let lab = parse_idx(labels.1, limits).map_err(at(labels.0))?;
         if lab.dims.len() != 1 {
-            return Err(at(labels.0)(DataError::Shape {
+            return Err(DataError::Shape {
                 found: lab.dims,
                 expected: "[N] labels".into(),
-            }));
+            }
+            .at(labels.0));
         }
         if img.dims[0] != lab.dims[0] {
-            return Err(at(labels.0)(DataError::CountMismatch {
+            return Err(DataError::CountMismatch {
                 images: img.dims[0],
                 labels: lab.dims[0],
-            }));
+            }
+            .at(labels.0));
         }
-        check_labels(&lab.data, classes).map_err(at(labels.0))?;
+        check_labels(&lab.data, classes).map_err(|e| e.at(labels.0))?;
         Ok(Self {
             images: img.data,
             labels: lab.data,
@@ -136,6 +267,16 @@ impl ImageSet {
             height: img.dims[1],
             width: img.dims[2],
         })
+    }
+
+    /// Splits off the last `n` examples (at most all) into a new set.
+    pub fn split_off_tail(&mut self, n: usize) -> Self {
+        let keep = self.len() - n.min(self.len());
+        Self {
+            images: self.images.split_off(keep * self.image_len()),
+            labels: self.labels.split_off(keep),
+            ..*self
+        }
     }
 
     /// The first `n` examples (or all, if fewer).
@@ -149,8 +290,8 @@ impl ImageSet {
     }
 }
 
-fn check_labels(labels: &[u8], classes: usize) -> Result<(), DataError> {
-    let max = (classes - 1) as u8;
+pub(crate) fn check_labels(labels: &[u8], classes: usize) -> Result<(), DataError> {
+    let max = classes.saturating_sub(1).min(255) as u8;
     match labels.iter().position(|&l| l as usize >= classes) {
         Some(index) => Err(DataError::Label {
             label: labels[index],
@@ -212,30 +353,113 @@ impl Dataset {
         })
     }
 
-    /// Loads a built-in dataset from the four files' bytes, in [`DatasetKind::files`] order.
+    /// Loads a built-in dataset from its first four files' bytes, in [`DatasetKind::files`]
+    /// order (for CIFAR-10: the test batch and the first three training batches). See
+    /// [`Self::from_named`] for any number of files.
     ///
     /// # Errors
     /// A [`FileError`] naming the first bad file.
     pub fn from_files(kind: DatasetKind, files: [&[u8]; 4]) -> Result<Self, FileError> {
         let names = kind.files();
+        let named: Vec<(&str, &[u8])> = names.iter().map(String::as_str).zip(files).collect();
+        Self::from_named(kind, &named)
+    }
+
+    /// Loads a built-in dataset from `(file name, bytes)` pairs, as fetched: names as in
+    /// [`DatasetKind::files_for`] (the folder and a `.gz` suffix are optional), bytes raw or
+    /// gzipped. MNIST and Fashion-MNIST need their four IDX files; CIFAR-10 needs
+    /// `test_batch.bin` and one or more of `data_batch_{1..5}.bin` (in any order: training
+    /// batches are concatenated by number). Every file is validated (format, shape
+    /// `kind.shape()`, exact length, labels `0..10`) before it is kept.
+    ///
+    /// # Errors
+    /// A [`FileError`] naming the file: unknown or duplicate name, a file missing, or any
+    /// parse error of [`parse_idx`] / [`super::append_cifar`].
+    pub fn from_named<N: AsRef<str>, B: AsRef<[u8]>>(
+        kind: DatasetKind,
+        files: &[(N, B)],
+    ) -> Result<Self, FileError> {
+        let title = kind.title();
+        let (channels, height, width) = kind.shape();
         let classes = kind.class_names();
         let limits = Limits::default();
-        let train = ImageSet::from_idx(
-            (&names[0], files[0]),
-            (&names[1], files[1]),
-            classes.len(),
-            limits,
-        )?;
-        let test = ImageSet::from_idx(
-            (&names[2], files[2]),
-            (&names[3], files[3]),
-            classes.len(),
-            limits,
-        )?;
-        Self::new(kind.title(), classes, train, test).map_err(|error| FileError {
-            file: names[2].clone(),
-            error,
-        })
+        // The role of each file: its index among the expected names.
+        let expected: Vec<&str> = match kind.format() {
+            FileFormat::Idx => IDX_FILES.to_vec(),
+            FileFormat::CifarBin => std::iter::once(CIFAR_TEST_FILE)
+                .chain(CIFAR_TRAIN_FILES)
+                .collect(),
+        };
+        let mut by_role: Vec<Option<(&str, &[u8])>> = vec![None; expected.len()];
+        for (name, bytes) in files {
+            let name = name.as_ref();
+            let base = name.rsplit('/').next().unwrap_or(name);
+            let base = base.strip_suffix(".gz").unwrap_or(base);
+            let Some(role) = expected.iter().position(|e| *e == base) else {
+                return Err(DataError::Conflict(format!(
+                    "not a file of {title} (expected {})",
+                    expected.join(", ")
+                ))
+                .at(name));
+            };
+            if by_role[role].is_some() {
+                return Err(DataError::Conflict(format!("given twice for {title}")).at(name));
+            }
+            by_role[role] = Some((name, bytes.as_ref()));
+        }
+        let need = |role: usize| {
+            by_role[role].ok_or_else(|| {
+                DataError::Missing(format!("{title} needs this file")).at(expected[role])
+            })
+        };
+        let (train, test) = match kind.format() {
+            FileFormat::Idx => {
+                let split = |i: usize, l: usize| -> Result<ImageSet, FileError> {
+                    let (images, labels) = (need(i)?, need(l)?);
+                    let set = ImageSet::from_idx(images, labels, classes.len(), limits)?;
+                    if (set.height, set.width) != (height, width) {
+                        return Err(DataError::Shape {
+                            found: vec![set.len(), set.height, set.width],
+                            expected: format!("[N, {height}, {width}] images of {title}"),
+                        }
+                        .at(images.0));
+                    }
+                    Ok(set)
+                };
+                (split(0, 1)?, split(2, 3)?)
+            }
+            FileFormat::CifarBin => {
+                let (test_name, test_bytes) = need(0)?;
+                let test = super::parse_cifar(test_bytes, classes.len(), limits)
+                    .map_err(|e| e.at(test_name))?;
+                let given: Vec<(&str, &[u8])> = by_role[1..].iter().flatten().copied().collect();
+                if given.is_empty() {
+                    return Err(DataError::Missing(format!(
+                        "{title} needs at least one training batch besides {CIFAR_TEST_FILE}"
+                    ))
+                    .at(CIFAR_TRAIN_FILES[0]));
+                }
+                let mut train = super::empty_cifar_set();
+                let records: usize = given
+                    .iter()
+                    .map(|(_, b)| b.len().min(limits.max_payload_bytes))
+                    .sum::<usize>()
+                    / super::CIFAR_RECORD_LEN;
+                train.images.reserve(records * super::CIFAR_IMAGE_LEN);
+                for (name, bytes) in given {
+                    super::append_cifar(bytes, classes.len(), limits, &mut train)
+                        .map_err(|e| e.at(name))?;
+                }
+                (train, test)
+            }
+        };
+        debug_assert_eq!(train.channels, channels);
+        // Both splits were checked against the kind's shape: a failure here is an empty split.
+        let test_file = match kind.format() {
+            FileFormat::Idx => IDX_FILES[2],
+            FileFormat::CifarBin => CIFAR_TEST_FILE,
+        };
+        Self::new(title, classes, train, test).map_err(|e| e.at(test_file))
     }
 
     /// Number of classes.

@@ -49,6 +49,14 @@ pub enum DataError {
         /// Actual length (for gzip: decompressed, counted up to the limit).
         actual: usize,
     },
+    /// A gzip stream that inflates past the limit (a damaged file or a gzip bomb).
+    #[error(
+        "gzip stream inflates to more than {limit} bytes, the limit (a damaged file or a gzip bomb)"
+    )]
+    Inflated {
+        /// Most decompressed bytes accepted.
+        limit: usize,
+    },
     /// The gzip stream is corrupt.
     #[error("corrupt gzip stream: {0}")]
     Gzip(String),
@@ -81,6 +89,58 @@ pub enum DataError {
     /// A file failed to load over the network or from disk.
     #[error("{0}")]
     Io(String),
+    /// CIFAR-style data whose length is not a whole number of records.
+    #[error(
+        "wrong length: {actual} bytes is not a whole, non-zero number of {record}-byte records (1 label byte + 3072 pixel bytes)"
+    )]
+    Records {
+        /// Bytes present (decompressed).
+        actual: usize,
+        /// Bytes per record.
+        record: usize,
+    },
+    /// Neither IDX nor CIFAR-style records.
+    #[error(
+        "unrecognised format: {0} (expected an IDX file, raw or gzip, or CIFAR-style 3073-byte records named *.bin)"
+    )]
+    Format(String),
+    /// A file the dataset needs is not in the list given.
+    #[error("missing: {0}")]
+    Missing(String),
+    /// The list of files does not make one dataset (two files for one role, mixed formats…).
+    #[error("{0}")]
+    Conflict(String),
+    /// Bytes whose size differs from the manifest's.
+    #[error("size mismatch: the manifest says {expected} bytes, got {actual}")]
+    Size {
+        /// Size listed in the manifest.
+        expected: u64,
+        /// Bytes received.
+        actual: u64,
+    },
+    /// Bytes whose sha256 differs from the manifest's.
+    #[error(
+        "checksum mismatch: sha256 {actual}, the manifest says {expected} (a damaged or stale download)"
+    )]
+    Checksum {
+        /// Expected sha256, hex.
+        expected: String,
+        /// sha256 of the bytes received, hex.
+        actual: String,
+    },
+    /// The manifest itself is malformed.
+    #[error("invalid manifest: {0}")]
+    Manifest(String),
+}
+
+impl DataError {
+    /// This error, concerning `file`.
+    pub fn at(self, file: impl Into<String>) -> FileError {
+        FileError {
+            file: file.into(),
+            error: self,
+        }
+    }
 }
 
 /// A [`DataError`] together with the file it concerns.

@@ -118,6 +118,43 @@ pub fn parse_idx(bytes: &[u8], limits: Limits) -> Result<Idx, DataError> {
     }
 }
 
+/// Inflates a gzip stream, refusing to produce more than `cap` bytes.
+///
+/// # Errors
+/// [`DataError::Inflated`] past the cap, [`DataError::Gzip`] for a corrupt stream.
+pub(crate) fn gunzip_capped(bytes: &[u8], cap: usize) -> Result<Vec<u8>, DataError> {
+    let mut out = Vec::new();
+    let got = flate2::read::GzDecoder::new(bytes)
+        .take(cap as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| DataError::Gzip(e.to_string()))?;
+    if got > cap {
+        return Err(DataError::Inflated { limit: cap });
+    }
+    Ok(out)
+}
+
+/// The first (up to) `n` bytes of the content: inflated if `bytes` is gzip, else as is.
+///
+/// # Errors
+/// [`DataError::Gzip`] for a stream corrupt within those bytes.
+pub(crate) fn content_head(bytes: &[u8], n: usize) -> Result<Vec<u8>, DataError> {
+    if !is_gzip(bytes) {
+        return Ok(bytes[..n.min(bytes.len())].to_vec());
+    }
+    let mut out = Vec::with_capacity(n);
+    flate2::read::GzDecoder::new(bytes)
+        .take(n as u64)
+        .read_to_end(&mut out)
+        .map_err(|e| DataError::Gzip(e.to_string()))?;
+    Ok(out)
+}
+
+/// Whether `head` (at least 4 bytes of content) starts like an IDX file of unsigned bytes.
+pub(crate) fn looks_like_idx(head: &[u8]) -> bool {
+    head.len() >= 4 && head[..3] == [0, 0, 0x08] && (1..=4).contains(&head[3])
+}
+
 fn read_exact_or(reader: &mut impl Read, buf: &mut [u8], offset: usize) -> Result<(), DataError> {
     let mut filled = 0;
     while filled < buf.len() {

@@ -33,6 +33,13 @@ pub struct TrainConfig {
     /// Test examples embedded and plotted (the first N of the test split). Default 2000;
     /// valid `1..=10000`.
     pub eval_points: usize,
+    /// CIFAR-10 training batches loaded (10,000 images each; [`DatasetKind::files_for`]).
+    /// Default 5; valid `1..=5`; the other datasets have a single training file.
+    pub train_batches: usize,
+    /// Data augmentation of the training batches ([`crate::data::Augment`]): a random crop
+    /// with 4 pixels of zero padding and a horizontal flip with probability ½, on the `u8`
+    /// images before normalisation, seeded by `seed`. Meant for CIFAR-10. Default off.
+    pub augment: bool,
 }
 
 impl Default for TrainConfig {
@@ -49,6 +56,8 @@ impl Default for TrainConfig {
             seed: 1,
             eval_every: 20,
             eval_points: 2000,
+            train_batches: 5,
+            augment: false,
         }
     }
 }
@@ -225,6 +234,8 @@ impl TrainConfig {
         FieldSpec::int("seed", "seed", 0, u64::MAX),
         FieldSpec::int("eval_every", "ee", 1, 10_000),
         FieldSpec::int("eval_points", "np", 1, 10_000),
+        FieldSpec::int("train_batches", "tb", 1, 5),
+        FieldSpec::new("augment", "aug", FieldKind::Bool),
     ];
 
     /// The spec of field `name` (serde name or share key).

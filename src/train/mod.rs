@@ -12,4 +12,4 @@ mod trainer;
 
 pub use config::{FieldKind, FieldSpec, LrSchedule, TrainConfig};
 pub use session::{Command, Event, RunState, Session, run_to_end};
-pub use trainer::{Embedding, StepStats, TrainError, Trainer, images_tensor};
+pub use trainer::{Embedding, StepStats, TrainError, Trainer, images_tensor, normalized_tensor};

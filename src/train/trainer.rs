@@ -8,7 +8,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use web_time::Instant;
 
 use super::TrainConfig;
-use crate::data::{BalancedSampler, BatchSampler, Dataset, EpochSampler, ImageSet, Rng};
+use crate::data::{Augment, BalancedSampler, BatchSampler, Dataset, EpochSampler, ImageSet, Rng};
 use crate::loss::{Loss, Targets};
 use crate::model::{Cnn, CnnConfig};
 
@@ -115,16 +115,35 @@ pub fn images_tensor(
     std: &[f32],
     device: &Device,
 ) -> Tensor<4> {
-    let plane = set.height * set.width;
-    let mut out = Vec::with_capacity(indices.len() * set.image_len());
+    let mut bytes = Vec::with_capacity(indices.len() * set.image_len());
     for &i in indices {
-        for (c, p) in set.image(i).chunks_exact(plane).enumerate() {
-            let (m, s) = (mean[c], std[c]);
-            out.extend(p.iter().map(|&v| (v as f32 / 255.0 - m) / s));
-        }
+        bytes.extend_from_slice(set.image(i));
+    }
+    normalized_tensor(&bytes, set, mean, std, device)
+}
+
+/// `u8` images with the shape of `set`'s (concatenated, channel-planar) as a normalised
+/// tensor: `(v / 255 − mean[c]) / std[c]` per channel `c`.
+///
+/// # Shapes
+/// - output: `[bytes.len() / set.image_len(), channels, height, width]`
+pub fn normalized_tensor(
+    bytes: &[u8],
+    set: &ImageSet,
+    mean: &[f32],
+    std: &[f32],
+    device: &Device,
+) -> Tensor<4> {
+    let plane = set.height * set.width;
+    let n = bytes.len() / set.image_len().max(1);
+    let mut out = Vec::with_capacity(bytes.len());
+    for (k, p) in bytes.chunks_exact(plane).enumerate() {
+        let c = k % set.channels;
+        let (m, s) = (mean[c], std[c]);
+        out.extend(p.iter().map(|&v| (v as f32 / 255.0 - m) / s));
     }
     Tensor::from_data(
-        TensorData::new(out, [indices.len(), set.channels, set.height, set.width]),
+        TensorData::new(out, [n, set.channels, set.height, set.width]),
         device,
     )
 }
@@ -137,6 +156,8 @@ pub struct Trainer {
     model: Model,
     optim: ModuleOptimizer,
     sampler: BatchSampler,
+    /// Crops and flips of the training batches, when the configuration asks for them.
+    augment: Option<Augment>,
     /// Training examples whose class means become the prototypes (metric losses).
     prototype_sample: Vec<usize>,
     /// Step at which the prototypes were last refreshed from `prototype_sample`.
@@ -215,6 +236,7 @@ impl Trainer {
             Vec::new()
         };
         Ok(Self {
+            augment: config.augment.then(|| Augment::new(config.seed)),
             prototype_sample,
             prototypes_step: None,
             optim: AdamConfig::new().init(),
@@ -286,7 +308,13 @@ impl Trainer {
         let ds = &self.dataset;
         let idx = self.sampler.next_batch(self.config.batch_size);
         let n = idx.len();
-        let x = images_tensor(&ds.train, &idx, &ds.mean, &ds.std, &self.device);
+        let x = match &mut self.augment {
+            Some(a) => {
+                let bytes = a.batch(&ds.train, &idx);
+                normalized_tensor(&bytes, &ds.train, &ds.mean, &ds.std, &self.device)
+            }
+            None => images_tensor(&ds.train, &idx, &ds.mean, &ds.std, &self.device),
+        };
         let labels: Vec<u8> = idx.iter().map(|&i| ds.train.labels[i]).collect();
         let targets = Targets::new(&labels, ds.classes(), &self.device).with_step(self.step);
 
