@@ -183,3 +183,24 @@ fn train_cifar10_with_one_batch_and_augmentation() {
         "{v}"
     );
 }
+
+/// `lab presets` lists every paper-comparison preset; `train --preset` trains one and other
+/// flags override it; an unknown preset fails with its name.
+#[test]
+fn presets_are_listed_and_trainable() {
+    let o = lab(&["presets"]);
+    assert!(o.status.success());
+    let table = String::from_utf8_lossy(&o.stdout);
+    for c in playground::presets::comparisons() {
+        for p in c.presets {
+            assert!(table.contains(&format!("`{}`", p.id)), "{} missing", p.id);
+        }
+    }
+    let v = train_a_few_steps(&["--preset", "center-1", "--dim", "3"]);
+    assert_eq!(v["loss"], "center");
+    assert_eq!(v["loss_params"]["lambda"], 1.0);
+    assert_eq!(v["dim"], 3);
+    let o = lab(&["train", "--preset", "no-such-preset"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no-such-preset"));
+}

@@ -5,11 +5,15 @@
 //!           [--lr X] [--batch N] [--activation linear|relu|sigmoid|tanh] [--max-steps N]
 //!           [--backend cpu|wgpu] [--loss NAME] [--loss-params JSON] [--data DIR] [--out DIR]
 //!           [--train-batches 1..5] [--augment on|off] [--schedule constant|cosine]
+//!           [--preset ID]
 //! lab table [--epochs N] [--batch N] [--seed N] [--dims 2,3] [--losses a,b,...]
 //!           [--max-steps N] [--backend cpu|wgpu] [--data DIR] [--schedule constant|cosine]
 //! lab bench [--steps N] [--batch N] [--dim 2|3] [--dataset ID] [--backend cpu|wgpu] [--data DIR]
 //! lab loss [FILE]
+//! lab presets
 //! ```
+//! `train --preset ID` starts from one of the paper-comparison presets (`lab presets` lists
+//! them); other flags override its settings.
 //! `train` prints one JSON line (test accuracy, epochs, steps, samples/s, backend, loss and
 //! its parameters); with `--out` it also writes the test embeddings with labels as CSV.
 //! `--loss NAME` trains that loss with its preset ([`playground::loss::LossConfig::preset`],
@@ -47,10 +51,12 @@ mod native {
                 [--lr X] [--batch N] [--activation linear|relu|sigmoid|tanh] [--max-steps N]
                 [--backend cpu|wgpu] [--loss NAME] [--loss-params JSON] [--data DIR] [--out DIR]
                 [--train-batches 1..5] [--augment on|off] [--schedule constant|cosine]
+                [--preset ID]
       lab table [--epochs N] [--batch N] [--seed N] [--dims 2,3] [--losses a,b,...]
                 [--max-steps N] [--backend cpu|wgpu] [--data DIR] [--schedule constant|cosine]
       lab bench [--steps N] [--batch N] [--dim 2|3] [--dataset ID] [--backend cpu|wgpu] [--data DIR]
-      lab loss [FILE]   (JSON in, JSON out; see shared/LOSSES.md \"Cross-check interface\")";
+      lab loss [FILE]   (JSON in, JSON out; see shared/LOSSES.md \"Cross-check interface\")
+      lab presets       (the paper's comparisons; `lab train --preset ID` trains one)";
 
     pub fn main() -> ExitCode {
         let args: Vec<String> = std::env::args().skip(1).collect();
@@ -59,6 +65,7 @@ mod native {
             Some("table") => Flags::parse(&args[1..]).and_then(|f| pollster::block_on(table(f))),
             Some("bench") => Flags::parse(&args[1..]).and_then(|f| pollster::block_on(bench(f))),
             Some("loss") => loss_command(&args[1..]),
+            Some("presets") => presets_command(&args[1..]),
             Some("-h" | "--help" | "help") => {
                 println!("{USAGE}");
                 Ok(())
@@ -146,7 +153,15 @@ mod native {
     }
 
     fn common(f: &mut Flags) -> Result<Common, String> {
-        let d = TrainConfig::default();
+        // `--preset ID` starts from a paper-comparison preset; the other flags override it.
+        let d = match f.take("preset") {
+            None => TrainConfig::default(),
+            Some(id) => {
+                playground::presets::preset(&id)
+                    .ok_or_else(|| format!("--preset: unknown preset '{id}' (see `lab presets`)"))?
+                    .config
+            }
+        };
         let dataset = match f.take("dataset") {
             None => d.dataset,
             Some(id) => DatasetKind::from_id(&id)
@@ -425,6 +440,24 @@ mod native {
             "samples_per_sec": (steps * c.config.batch_size) as f64 / secs,
         });
         println!("{line}");
+        Ok(())
+    }
+
+    /// `lab presets`: the paper's comparisons as a Markdown table.
+    fn presets_command(args: &[String]) -> Result<(), String> {
+        if !args.is_empty() {
+            return Err(format!("presets takes no arguments\n{USAGE}"));
+        }
+        println!("| comparison | preset | run | what to look for |");
+        println!("|---|---|---|---|");
+        for c in playground::presets::comparisons() {
+            for p in &c.presets {
+                println!(
+                    "| {} | `{}` | **{}** {} | {} |",
+                    c.title, p.id, p.title, p.caption, p.look_for
+                );
+            }
+        }
         Ok(())
     }
 
