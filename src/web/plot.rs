@@ -62,6 +62,22 @@ fn base_layout(title: &str, dark: bool) -> Layout {
         .plot_background_color(bg)
 }
 
+/// A 2-D [`OverlayStyle::Fill`] overlay as one filled trace in its colour with opacity `alpha`
+/// (two hex digits). Overlays of one name share a legend group, so the one entry shown
+/// (`legend`) toggles them all.
+fn filled(o: &Overlay, alpha: &str, legend: bool) -> Box<Scatter<f32, f32>> {
+    let color = o.colors.first().map(|c| c.to_string()).unwrap_or_default();
+    Scatter::new(o.x.clone(), o.y.clone())
+        .mode(Mode::Lines)
+        .name(&o.name)
+        .fill(Fill::ToSelf)
+        .fill_color(format!("{color}{alpha}"))
+        .line(Line::new().width(0.0).color(color))
+        .legend_group(&o.name)
+        .show_legend(legend)
+        .hover_info(HoverInfo::Skip)
+}
+
 /// The embedding scatter: the head's decision regions beneath (2-D, filled shapes from
 /// [`crate::viz::Regions::polygons`]), one trace per class (2-D or 3-D), then the loss's
 /// geometry. The class traces start at index `regions.len()`.
@@ -74,18 +90,7 @@ pub fn embedding_plot(
 ) -> Plot {
     let mut plot = Plot::new();
     for (i, r) in regions.iter().enumerate() {
-        let color = r.colors.first().map(|c| c.to_string()).unwrap_or_default();
-        plot.add_trace(
-            Scatter::new(r.x.clone(), r.y.clone())
-                .mode(Mode::Lines)
-                .name(&r.name)
-                .fill(Fill::ToSelf)
-                .fill_color(format!("{color}26"))
-                .line(Line::new().width(0.0).color(color))
-                .legend_group("decision regions")
-                .show_legend(i == 0)
-                .hover_info(HoverInfo::Skip),
-        );
+        plot.add_trace(filled(r, "26", i == 0));
     }
     for s in series {
         let marker = Marker::new()
@@ -111,19 +116,7 @@ pub fn embedding_plot(
     for o in overlays {
         let colors: Vec<String> = o.colors.iter().map(|c| c.to_string()).collect();
         if o.style == OverlayStyle::Fill {
-            // One trace per class colour; one legend entry toggles them all.
-            let color = colors.first().cloned().unwrap_or_default();
-            plot.add_trace(
-                Scatter::new(o.x.clone(), o.y.clone())
-                    .mode(Mode::Lines)
-                    .name(&o.name)
-                    .fill(Fill::ToSelf)
-                    .fill_color(format!("{color}38"))
-                    .line(Line::new().width(0.0).color(color))
-                    .legend_group("margin wedges")
-                    .show_legend(std::mem::take(&mut wedge_legend))
-                    .hover_info(HoverInfo::Skip),
-            );
+            plot.add_trace(filled(o, "38", std::mem::take(&mut wedge_legend)));
             continue;
         }
         let (mode, marker, line) = match o.style {
