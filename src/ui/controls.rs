@@ -70,13 +70,12 @@ pub fn Settings() -> impl IntoView {
             <label>
                 "Dataset"
                 <select data-testid="dataset" on:change=move |ev| {
-                    if let Some(k) = DatasetKind::from_id(&event_target_value(&ev)) {
-                        ui.configure(|c| c.dataset = k);
-                    }
+                    super::data_panel::choose_dataset(ui, &event_target_value(&ev));
                 }>
                     {DatasetKind::ALL.into_iter().map(|k| view! {
-                        <option value=k.id() selected=move || cfg.with(|c| c.dataset == k)>{k.title()}</option>
+                        <option value=k.id() selected=move || super::data_panel::is_selected(ui, k)>{k.title()}</option>
                     }).collect_view()}
+                    <super::data_panel::UserDatasetOption />
                 </select>
             </label>
             <label>
