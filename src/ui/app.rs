@@ -43,8 +43,8 @@ pub fn App(
     super::driver::spawn(ui, rx);
 
     let source = source.unwrap_or_else(|| DataSource::Url(crate::web::datasets::data_base_url()));
-    load_data(ui, source);
-    let retry = Callback::new(move |_: ()| super::data_panel::retry(ui));
+    let data = load_data(ui, source);
+    let retry = Callback::new(move |_: ()| super::data_panel::retry(ui, data));
 
     view! {
         <header class="top">
@@ -87,10 +87,10 @@ fn url_backend() -> BackendChoice {
         .unwrap_or(BackendChoice::Auto)
 }
 
-fn load_data(ui: Ui, source: DataSource) {
+fn load_data(ui: Ui, source: DataSource) -> super::data_panel::Data {
     // The data panel owns loading: the settings' dataset from the data folder, or the given one.
     match source {
         DataSource::Memory(ds) => super::data_panel::provide(ui, None, Some(ds)),
         DataSource::Url(base) => super::data_panel::provide(ui, Some(base), None),
-    };
+    }
 }

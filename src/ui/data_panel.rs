@@ -130,10 +130,7 @@ pub fn provide(ui: Ui, base: Option<String>, memory: Option<Arc<Dataset>>) -> Da
 }
 
 /// Retries the load that failed (or reloads what the settings ask for).
-pub fn retry(ui: Ui) {
-    let Some(data) = use_context::<Data>() else {
-        return;
-    };
+pub fn retry(ui: Ui, data: Data) {
     ui.error.set(None);
     if let Some(ds) = data.memory.get_value() {
         install(ui, data, ds);
@@ -143,15 +140,11 @@ pub fn retry(ui: Ui) {
         ui.config
             .with_untracked(|c| key(c.dataset, c.train_batches))
     });
-    data.loaded.set_value(None);
     request(ui, data, k);
 }
 
 /// The dataset select changed to `value`: a built-in id or [`USER_OPTION`].
-pub fn choose_dataset(ui: Ui, value: &str) {
-    let Some(data) = use_context::<Data>() else {
-        return;
-    };
+pub fn choose_dataset(ui: Ui, data: Data, value: &str) {
     if value == USER_OPTION {
         if let Some(ds) = data.user.get_untracked() {
             use_user(ui, data, ds);
@@ -174,9 +167,8 @@ pub fn choose_dataset(ui: Ui, value: &str) {
 }
 
 /// Whether the select's option for `kind` is the one in use.
-pub fn is_selected(ui: Ui, kind: DatasetKind) -> bool {
-    let user = use_context::<Data>().is_some_and(|d| d.using_user.get());
-    !user && ui.config.with(|c| c.dataset == kind)
+pub fn is_selected(ui: Ui, data: Data, kind: DatasetKind) -> bool {
+    !data.using_user.get() && ui.config.with(|c| c.dataset == kind)
 }
 
 /// Loads `k` unless it is already in use or on its way.
