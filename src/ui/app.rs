@@ -60,10 +60,10 @@ pub fn App(
             <aside class="panel">
                 <PresetPicker />
                 <Settings />
-                <DataPanel />
                 <Buttons />
                 <Progress />
                 <StatusLine />
+                <DataPanel />
             </aside>
             <section class="plots">
                 <EmbeddingPlot />
