@@ -469,7 +469,7 @@ pub fn DataPanel() -> impl IntoView {
                     }>
                         {(1..=DatasetKind::Cifar10.train_batches()).map(|n| view! {
                             <option value=n.to_string() selected=move || cfg.with(|c| c.train_batches == n)>
-                                {format!("{n} × 10,000 images ({:.0} MB)", n as f64 * 30.73)}
+                                {format!("{n} ({},000 images, {:.0} MB)", n * 10, n as f64 * 30.73)}
                             </option>
                         }).collect_view()}
                     </select>
