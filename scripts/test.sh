@@ -31,8 +31,9 @@ cargo test --locked
 stage "browser tests (wasm-bindgen-test in headless Chromium: CPU and WebGPU)"
 cargo test --locked $WASM
 
-stage "app build (trunk) and end-to-end smoke test of the served page"
+stage "app build (trunk) and end-to-end tests of the served page (smoke; data: cache, datasets, bad files, your files)"
 trunk build
 node tests/e2e/smoke.mjs
+node tests/e2e/data.mjs
 
 stage "all passed in $((SECONDS - t0))s"

@@ -6,11 +6,12 @@ use leptos::prelude::*;
 
 use super::charts::{Curves, EmbeddingPlot};
 use super::controls::{Buttons, PresetPicker, Settings};
-use super::state::{BackendChoice, LoadProgress, Msg, Ui};
+use super::data_panel::DataPanel;
+use super::hover::HoverThumb;
+use super::state::{BackendChoice, Ui};
 use super::status::{ErrorBanner, Progress, StatusLine};
 use crate::data::{Dataset, DatasetKind};
 use crate::train::TrainConfig;
-use crate::web::fetch::fetch_bytes;
 
 /// Where the page gets its dataset.
 #[derive(Clone)]
@@ -20,9 +21,6 @@ pub enum DataSource {
     /// An already loaded dataset (tests, the user's own files).
     Memory(Arc<Dataset>),
 }
-
-/// Largest file the page downloads (MNIST's training images are 9.9 MB gzipped, 47 MB raw).
-const MAX_DOWNLOAD: usize = 128 << 20;
 
 /// The whole page.
 #[component]
@@ -44,9 +42,9 @@ pub fn App(
     ui.tx.set_value(Some(tx));
     super::driver::spawn(ui, rx);
 
-    let source = source.unwrap_or_else(|| DataSource::Url("data/".into()));
-    load_data(ui, source.clone());
-    let retry = Callback::new(move |_: ()| load_data(ui, source.clone()));
+    let source = source.unwrap_or_else(|| DataSource::Url(crate::web::datasets::data_base_url()));
+    let data = load_data(ui, source);
+    let retry = Callback::new(move |_: ()| super::data_panel::retry(ui, data));
 
     view! {
         <header class="top">
@@ -65,14 +63,17 @@ pub fn App(
                 <Buttons />
                 <Progress />
                 <StatusLine />
+                <DataPanel />
             </aside>
             <section class="plots">
                 <EmbeddingPlot />
+                <HoverThumb />
                 <Curves />
             </section>
         </main>
         <footer class="credits">
-            "MNIST: Y. LeCun, C. Cortes, C. J. C. Burges. Runs entirely in your browser; nothing is uploaded."
+            {DatasetKind::ALL.map(|k| format!("{}: {}. ", k.title(), k.credit()))}
+            "Runs entirely in your browser; nothing is uploaded."
         </footer>
     }
 }
@@ -86,57 +87,10 @@ fn url_backend() -> BackendChoice {
         .unwrap_or(BackendChoice::Auto)
 }
 
-fn load_data(ui: Ui, source: DataSource) {
-    ui.error.set(None);
+fn load_data(ui: Ui, source: DataSource) -> super::data_panel::Data {
+    // The data panel owns loading: the settings' dataset from the data folder, or the given one.
     match source {
-        DataSource::Memory(ds) => {
-            ui.loading.set(Some(LoadProgress {
-                file: ds.name.clone(),
-                received: 0,
-                total: None,
-                done: true,
-            }));
-            ui.send(Msg::Dataset(ds));
-        }
-        DataSource::Url(base) => leptos::task::spawn_local(async move {
-            let kind = DatasetKind::Mnist;
-            match fetch_dataset(ui, &base, kind).await {
-                Ok(ds) => {
-                    ui.loading.update(|l| {
-                        if let Some(l) = l {
-                            l.done = true;
-                        }
-                    });
-                    ui.send(Msg::Dataset(Arc::new(ds)));
-                }
-                Err(e) => ui
-                    .error
-                    .set(Some(format!("Could not load {}: {e}", kind.title()))),
-            }
-        }),
+        DataSource::Memory(ds) => super::data_panel::provide(ui, None, Some(ds)),
+        DataSource::Url(base) => super::data_panel::provide(ui, Some(base), None),
     }
-}
-
-async fn fetch_dataset(ui: Ui, base: &str, kind: DatasetKind) -> Result<Dataset, String> {
-    let files = kind.files();
-    let mut done: u64 = 0;
-    let mut bytes = Vec::new();
-    for f in &files {
-        let url = format!("{}{}", base, f);
-        let name = f.clone();
-        let b = fetch_bytes(&url, MAX_DOWNLOAD, |received, total| {
-            ui.loading.set(Some(LoadProgress {
-                file: name.clone(),
-                received: done + received,
-                total: total.map(|t| done + t),
-                done: false,
-            }));
-        })
-        .await?;
-        done += b.len() as u64;
-        bytes.push(b);
-    }
-    crate::web::yield_now().await;
-    Dataset::from_files(kind, [&bytes[0], &bytes[1], &bytes[2], &bytes[3]])
-        .map_err(|e| e.to_string())
 }

@@ -61,6 +61,7 @@ pub fn PresetPicker() -> impl IntoView {
 #[component]
 pub fn Settings() -> impl IntoView {
     let ui = expect_context::<Ui>();
+    let data = expect_context::<super::data_panel::Data>();
     let cfg = ui.config;
     let running = move || ui.run_state.get() == RunState::Running;
 
@@ -70,13 +71,12 @@ pub fn Settings() -> impl IntoView {
             <label>
                 "Dataset"
                 <select data-testid="dataset" on:change=move |ev| {
-                    if let Some(k) = DatasetKind::from_id(&event_target_value(&ev)) {
-                        ui.configure(|c| c.dataset = k);
-                    }
+                    super::data_panel::choose_dataset(ui, data, &event_target_value(&ev));
                 }>
                     {DatasetKind::ALL.into_iter().map(|k| view! {
-                        <option value=k.id() selected=move || cfg.with(|c| c.dataset == k)>{k.title()}</option>
+                        <option value=k.id() selected=move || super::data_panel::is_selected(ui, data, k)>{k.title()}</option>
                     }).collect_view()}
+                    <super::data_panel::UserDatasetOption />
                 </select>
             </label>
             <label>

@@ -6,7 +6,9 @@
 mod app;
 mod charts;
 mod controls;
+mod data_panel;
 mod driver;
+mod hover;
 mod state;
 mod status;
 

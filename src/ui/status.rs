@@ -27,10 +27,6 @@ pub fn ErrorBanner(
     }
 }
 
-fn mb(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
-}
-
 fn duration(secs: f64) -> String {
     let s = secs.round() as u64;
     if s >= 3600 {
@@ -42,22 +38,10 @@ fn duration(secs: f64) -> String {
     }
 }
 
-/// Download progress, then training progress.
+/// Training progress (the data panel shows the download's).
 #[component]
 pub fn Progress() -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let download = move || {
-        ui.loading.get().filter(|l| !l.done).map(|l| {
-            let pct = l.total.map(|t| 100.0 * l.received as f64 / t.max(1) as f64);
-            view! {
-                <div class="download" data-testid="download">
-                    <progress max="100" value=pct.unwrap_or(0.0)></progress>
-                    <span>{format!("{}: {}{}", l.file, mb(l.received),
-                        l.total.map(|t| format!(" of {} ({:.0} %)", mb(t), pct.unwrap_or(0.0))).unwrap_or_default())}</span>
-                </div>
-            }
-        })
-    };
     let training = move || {
         let total = ui.total_steps.get();
         let last = ui.last_step.get();
@@ -88,7 +72,7 @@ pub fn Progress() -> impl IntoView {
             <progress class="run" max="100" value=pct></progress>
         }
     };
-    view! { {download} {training} }
+    view! { {training} }
 }
 
 /// Run state and backend in use.

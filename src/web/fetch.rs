@@ -4,6 +4,9 @@ use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+/// The error of [`fetch_bytes_until`] when its progress callback stopped the download.
+pub const CANCELLED: &str = "cancelled";
+
 /// Fetches `url` completely, calling `progress(received, total)` as chunks arrive (`total`
 /// from `Content-Length`, when the server sends it). Caps the body at `max_bytes`.
 ///
@@ -13,6 +16,23 @@ pub async fn fetch_bytes(
     url: &str,
     max_bytes: usize,
     mut progress: impl FnMut(u64, Option<u64>),
+) -> Result<Vec<u8>, String> {
+    fetch_bytes_until(url, max_bytes, |r, t| {
+        progress(r, t);
+        true
+    })
+    .await
+}
+
+/// [`fetch_bytes`] whose `progress` can stop the download by returning `false` (the user chose
+/// another dataset meanwhile): the stream is cancelled and the result is an error saying so.
+///
+/// # Errors
+/// As [`fetch_bytes`], and `"cancelled"` when `progress` returned `false`.
+pub async fn fetch_bytes_until(
+    url: &str,
+    max_bytes: usize,
+    mut progress: impl FnMut(u64, Option<u64>) -> bool,
 ) -> Result<Vec<u8>, String> {
     let window = web_sys::window().ok_or("no window")?;
     let resp = JsFuture::from(window.fetch_with_str(url))
@@ -48,7 +68,10 @@ pub async fn fetch_bytes(
         .dyn_into()
         .map_err(|_| "cannot read the response stream".to_string())?;
     let mut out = Vec::with_capacity(total.unwrap_or(0).min(max_bytes as u64) as usize);
-    progress(0, total);
+    if !progress(0, total) {
+        let _ = reader.cancel();
+        return Err(CANCELLED.into());
+    }
     loop {
         let chunk = JsFuture::from(reader.read())
             .await
@@ -73,7 +96,10 @@ pub async fn fetch_bytes(
         let start = out.len();
         out.resize(start + bytes.length() as usize, 0);
         bytes.copy_to(&mut out[start..]);
-        progress(out.len() as u64, total);
+        if !progress(out.len() as u64, total) {
+            let _ = reader.cancel();
+            return Err(CANCELLED.into());
+        }
     }
     Ok(out)
 }

@@ -1,6 +1,9 @@
-//! Browser glue (WebAssembly only): fetching bytes, WebGPU start-up, plotly.js, yielding.
+//! Browser glue (WebAssembly only): fetching bytes, the data cache and dataset loading,
+//! WebGPU start-up, plotly.js, yielding.
 //! No maths here: everything numeric lives in the core.
 
+pub mod cache;
+pub mod datasets;
 pub mod fetch;
 pub mod gpu;
 pub mod plot;

@@ -8,13 +8,30 @@ import { chromium } from 'playwright-core';
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm',
   '.css': 'text/css', '.json': 'application/json', '.gz': 'application/gzip', '.svg': 'image/svg+xml' };
 
-/** Serves `dir` on 127.0.0.1 at a free port; resolves to { base, close }. */
-export async function serve(dir) {
+/**
+ * Serves `dir` on 127.0.0.1 at a free port; resolves to { base, close }. Options:
+ * - `data`: a folder served at `/data/` instead of `dir/data` (the repository's data/, so a build
+ *   need not copy 217 MB);
+ * - `overrides`: a Map from a URL path (`/data/mnist/…`) to `{ status, body }`, consulted on every
+ *   request (tests change it while the page runs);
+ * - `log`: an array that receives the path of every request.
+ */
+export async function serve(dir, { data, overrides, log } = {}) {
   const root = path.resolve(dir);
+  const dataRoot = data && path.resolve(data);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
-    let file = path.join(root, decodeURIComponent(url.pathname));
-    if (!file.startsWith(root)) { res.writeHead(403).end(); return; }
+    const pathname = decodeURIComponent(url.pathname);
+    if (log) log.push(pathname);
+    const o = overrides && overrides.get(pathname);
+    if (o) {
+      res.writeHead(o.status || 200, { 'content-type': 'application/octet-stream', 'content-length': o.body.length });
+      res.end(o.body);
+      return;
+    }
+    const [base, rel] = dataRoot && pathname.startsWith('/data/') ? [dataRoot, pathname.slice(5)] : [root, pathname];
+    let file = path.join(base, rel);
+    if (!file.startsWith(base)) { res.writeHead(403).end(); return; }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     fs.readFile(file, (err, body) => {
       if (err) { res.writeHead(404).end('not found'); return; }
