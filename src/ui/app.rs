@@ -68,9 +68,11 @@ pub fn App(
             </aside>
             <section class="plots">
                 <EmbeddingPlot />
+                <super::metrics_panel::RunPanels />
                 <Curves />
             </section>
         </main>
+        <super::compare::ComparePanel />
         <footer class="credits">
             "MNIST: Y. LeCun, C. Cortes, C. J. C. Burges. Runs entirely in your browser; nothing is uploaded."
         </footer>

@@ -5,10 +5,14 @@
 
 mod app;
 mod charts;
+pub mod compare;
 mod controls;
 mod driver;
+pub mod export;
+pub mod metrics_panel;
 mod state;
 mod status;
 
 pub use app::{App, DataSource};
+pub use compare::start_compare;
 pub use state::{BackendChoice, Ui};

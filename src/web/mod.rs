@@ -1,6 +1,7 @@
 //! Browser glue (WebAssembly only): fetching bytes, WebGPU start-up, plotly.js, yielding.
 //! No maths here: everything numeric lives in the core.
 
+pub mod download;
 pub mod fetch;
 pub mod gpu;
 pub mod plot;
