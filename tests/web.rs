@@ -467,7 +467,7 @@ fn text(root: &web_sys::Element, id: &str) -> String {
 }
 
 #[wasm_bindgen_test]
-async fn metrics_panel_scores_a_step_and_export_buttons_work() {
+async fn panels_metrics_panel_scores_a_step_and_export_buttons_work() {
     let root = mount_app(TrainConfig {
         batch_size: 16,
         eval_every: 2,
@@ -563,7 +563,7 @@ async fn metrics_panel_scores_a_step_and_export_buttons_work() {
 }
 
 #[wasm_bindgen_test]
-async fn export_strings_from_a_real_embedding() {
+async fn panels_export_strings_from_a_real_embedding() {
     use playground::export::{RunExport, embedding_metrics, embeddings_csv, live_metrics_config};
     let ds = mnist();
     let config = TrainConfig {
@@ -594,7 +594,7 @@ fn plot_data_len(plot: &web_sys::HtmlElement) -> u32 {
 }
 
 #[wasm_bindgen_test]
-async fn compare_two_runs_side_by_side_with_synchronized_cameras() {
+async fn panels_compare_two_runs_side_by_side_with_synchronized_cameras() {
     use playground::share::Compare;
     use playground::ui::start_compare;
     let root = mount_app(TrainConfig::default());
@@ -673,7 +673,7 @@ async fn compare_two_runs_side_by_side_with_synchronized_cameras() {
 /// 10,000 points in 3-D, through the page's own path (class series → plotly.rs figure → JSON →
 /// `Plotly.react`), and the cost of the live metrics in WebAssembly.
 #[wasm_bindgen_test]
-async fn measure_plot_rate_and_metrics_cost() {
+async fn panels_measure_plot_rate_and_metrics_cost() {
     use playground::export::{embedding_metrics, live_metrics_config};
     use playground::metrics::MetricsConfig;
     use playground::train::Embedding;

@@ -308,7 +308,7 @@ fn ComparePlot(
     let hooked = StoredValue::new(false);
     let version = Memo::new(move |_| state.runs.with(|r| r.get(index).map(|r| r.version)));
     Effect::new(move |_| {
-        version.track();
+        let _ = version.get();
         let Some(run) = state.runs.with_untracked(|r| r.get(index).cloned()) else {
             return;
         };
