@@ -34,5 +34,6 @@ cargo test --locked $WASM
 stage "app build (trunk) and end-to-end smoke test of the served page"
 trunk build
 node tests/e2e/smoke.mjs
+node tests/e2e/panels.mjs
 
 stage "all passed in $((SECONDS - t0))s"

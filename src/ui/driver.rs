@@ -181,15 +181,16 @@ fn dispatch(ui: Ui, session: &Session, events: Vec<Event>) {
             Event::Checkpoint(c) => super::export::save_checkpoint(ui, &c),
             Event::Loaded { config, step } => {
                 ui.config.set(config);
-                ui.last_step.set(session.trainer().map(|t| crate::train::StepStats {
-                    step,
-                    epoch: t.epoch(),
-                    loss: f32::NAN,
-                    terms: Vec::new(),
-                    batch_accuracy: f32::NAN,
-                    samples_per_sec: 0.0,
-                    finished: false,
-                }));
+                ui.last_step
+                    .set(session.trainer().map(|t| crate::train::StepStats {
+                        step,
+                        epoch: t.epoch(),
+                        loss: f32::NAN,
+                        terms: Vec::new(),
+                        batch_accuracy: f32::NAN,
+                        samples_per_sec: 0.0,
+                        finished: false,
+                    }));
             }
         }
     }

@@ -4,6 +4,7 @@
 //
 //   node tests/e2e/panels.mjs            (after `trunk build`)
 //   SCREENSHOTS=dir node tests/e2e/panels.mjs   also saves a screenshot of the comparison
+//   (COMPARE_STEPS=N trains each compared run N steps first; ONLY=text runs the matching check)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'panels-'));
 
 let failures = 0;
 async function check(name, fn) {
+  if (process.env.ONLY && !name.includes(process.env.ONLY)) return;
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const errors = [];
   page.on('pageerror', e => errors.push(String(e)));
@@ -91,11 +93,11 @@ await check('compares 2 runs side by side: two plots with points, one table', as
   if (rows !== 2) throw new Error(`${rows} rows`);
   const row = await page.getByTestId('compare-row-1').textContent();
   if (!row.includes('without bias') || !row.includes('%')) throw new Error(`row: ${row}`);
+  await page.getByTestId('compare-stop').click();
   if (shots) {
-    await page.getByTestId('compare').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(1000);
     await page.getByTestId('compare').screenshot({ path: path.join(shots, 'compare.png') });
   }
-  await page.getByTestId('compare-stop').click();
   if (errors.length) throw new Error(errors.join(' | '));
 });
 

@@ -59,12 +59,17 @@ const updates0 = await num(page, 'plot-updates');
 const t0 = Date.now();
 await page.getByTestId('train').click();
 await page.waitForTimeout(seconds * 1000);
-await page.getByTestId('pause').click();
+// One evaluate (it waits for a gap between training slices): the numbers at this moment.
+const snap = await page.evaluate(() => {
+  const t = id => (document.querySelector(`[data-testid="${id}"]`) || {}).textContent || '?';
+  return { tasks: window.__longtasks.map(x => x[1]), steps: t('step-count'), updates: t('plot-updates'), metricsMs: t('metrics-ms') };
+});
 const elapsed = (Date.now() - t0) / 1000;
-const steps = parseInt(await page.getByTestId('step-count').textContent(), 10);
-const updates = (await num(page, 'plot-updates')) - updates0;
-const metricsMs = await page.getByTestId('metrics-ms').textContent().catch(() => '?');
-const tasks = (await page.evaluate(() => window.__longtasks)).map(t => t[1]).sort((a, b) => a - b);
+await page.getByTestId('pause').click({ timeout: 120_000, noWaitAfter: true }).catch(() => {});
+const steps = parseInt(snap.steps, 10);
+const updates = parseInt(snap.updates, 10) - updates0;
+const metricsMs = snap.metricsMs;
+const tasks = snap.tasks.sort((a, b) => a - b);
 const q = p => tasks.length ? tasks[Math.min(tasks.length - 1, Math.floor(p * tasks.length))] : 0;
 const sum = tasks.reduce((s, d) => s + d, 0);
 console.log(`LONG TASKS while training (CPU backend, batch 128, ${elapsed.toFixed(1)} s, ${steps} steps, ${updates} plot updates, last metrics ${metricsMs} ms): ` +
