@@ -93,7 +93,8 @@ await check('compares 2 runs side by side: two plots with points, one table', as
   if (rows !== 2) throw new Error(`${rows} rows`);
   const row = await page.getByTestId('compare-row-1').textContent();
   if (!row.includes('without bias') || !row.includes('%')) throw new Error(`row: ${row}`);
-  await page.getByTestId('compare-stop').click();
+  // One evaluate: a Playwright click needs several gaps between the (seconds-long) CPU slices.
+  await page.evaluate(() => document.querySelector('[data-testid="compare-stop"]').click());
   if (shots) {
     await page.waitForTimeout(1000);
     await page.getByTestId('compare').screenshot({ path: path.join(shots, 'compare.png') });
