@@ -35,5 +35,6 @@ stage "app build (trunk) and end-to-end tests of the served page (smoke; data: c
 trunk build
 node tests/e2e/smoke.mjs
 node tests/e2e/data.mjs
+node tests/e2e/panels.mjs
 
 stage "all passed in $((SECONDS - t0))s"

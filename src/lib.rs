@@ -24,6 +24,7 @@
 
 pub mod backend;
 pub mod data;
+pub mod export;
 pub mod loss;
 pub mod metrics;
 pub mod model;

@@ -457,3 +457,313 @@ async fn preset_picker_wedges_and_decision_regions() {
     assert_eq!(names[0], "decision regions", "{names:?}");
     assert_eq!(number(&points), drawn, "regions are not counted as points");
 }
+
+fn click_testid(root: &web_sys::Element, id: &str) {
+    by_testid(root, id).click();
+}
+
+fn text(root: &web_sys::Element, id: &str) -> String {
+    by_testid(root, id).text_content().unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn panels_metrics_panel_scores_a_step_and_export_buttons_work() {
+    let root = mount_app(TrainConfig {
+        batch_size: 16,
+        eval_every: 2,
+        eval_points: 300,
+        ..TrainConfig::default()
+    });
+    let train: web_sys::HtmlButtonElement = by_testid(&root, "train").unchecked_into();
+    wait_for("the Train button to be enabled", 60.0, || !train.disabled()).await;
+    assert!(text(&root, "metrics-meta").contains("Train a step"));
+    for id in [
+        "export-png",
+        "export-svg",
+        "export-csv",
+        "export-json",
+        "export-weights",
+        "load-weights",
+    ] {
+        by_testid(&root, id);
+    }
+    let csv: web_sys::HtmlButtonElement = by_testid(&root, "export-csv").unchecked_into();
+    assert!(
+        csv.disabled(),
+        "nothing to export before the first embedding"
+    );
+    click_testid(&root, "step");
+    let panel = by_testid(&root, "metrics-panel");
+    wait_for("the metrics of the first embedding", 120.0, || {
+        panel
+            .query_selector("[data-testid='metric-head_accuracy'] td")
+            .unwrap()
+            .is_some_and(|td| td.text_content().unwrap_or_default().ends_with('%'))
+    })
+    .await;
+    let meta = text(&root, "metrics-meta");
+    assert!(
+        meta.contains("300 points") && meta.contains("10 classes"),
+        "{meta}"
+    );
+    let rows = by_testid(&root, "metrics-table")
+        .query_selector_all("tbody tr")
+        .unwrap()
+        .length();
+    assert_eq!(rows, 17);
+    let classes = by_testid(&root, "per-class-table")
+        .query_selector_all("tbody tr")
+        .unwrap()
+        .length();
+    assert_eq!(classes, 10);
+    let confusion = by_testid(&root, "confusion-table")
+        .query_selector_all("tbody td")
+        .unwrap()
+        .length();
+    assert_eq!(confusion, 100);
+    let nmi = panel
+        .query_selector("[data-testid='metric-nmi_kmeans'] td")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap();
+    let nmi: f64 = nmi.parse().unwrap_or(-1.0);
+    assert!((0.0..=1.0).contains(&nmi), "NMI {nmi}");
+    console_log!(
+        "{}",
+        format!(
+            "metrics of 300 points in the page: {} ms",
+            text(&root, "metrics-ms")
+        )
+    );
+    // The export buttons are live; CSV, JSON and PNG downloads start without an error.
+    wait_for("export-csv enabled", 10.0, || !csv.disabled()).await;
+    click_testid(&root, "export-csv");
+    click_testid(&root, "export-json");
+    click_testid(&root, "export-png");
+    let png: web_sys::HtmlButtonElement = by_testid(&root, "export-png").unchecked_into();
+    gloo_timers::future::TimeoutFuture::new(200).await;
+    wait_for("the PNG export to finish", 60.0, || !png.disabled()).await;
+    assert!(
+        root.query_selector("[data-testid='error']")
+            .unwrap()
+            .is_none(),
+        "{}",
+        root.text_content().unwrap()
+    );
+    // The caption annotation was removed again.
+    let plot = by_testid(&root, "embedding-plot");
+    let layout = js_sys::Reflect::get(&plot, &"layout".into()).unwrap();
+    let notes = js_sys::Reflect::get(&layout, &"annotations".into()).unwrap();
+    let n = js_sys::Reflect::get(&notes, &"length".into())
+        .ok()
+        .and_then(|l| l.as_f64())
+        .unwrap_or(0.0);
+    assert_eq!(n, 0.0, "the caption must not stay on the live plot");
+}
+
+#[wasm_bindgen_test]
+async fn panels_export_strings_from_a_real_embedding() {
+    use playground::export::{RunExport, embedding_metrics, embeddings_csv, live_metrics_config};
+    let ds = mnist();
+    let config = TrainConfig {
+        eval_points: 50,
+        ..TrainConfig::default()
+    };
+    let mut t = Trainer::new(config.clone(), ds, &playground::backend::cpu()).unwrap();
+    let emb = t.embed_test_subset().await.unwrap();
+    let csv = embeddings_csv(&emb);
+    assert!(csv.starts_with("x,y,label,prediction\n"));
+    assert_eq!(csv.lines().count(), 51);
+    let m = embedding_metrics(&emb, &live_metrics_config()).unwrap();
+    let json = RunExport::new(&config, &emb, Some(&m), "http://localhost/?v=1").to_json();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["points"], 50);
+    assert_eq!(v["config"]["dim"], 2);
+    assert_eq!(v["link"], "http://localhost/?v=1");
+    assert!(v["metrics"]["silhouette"].is_number());
+    assert_eq!(v["fingerprint"].as_str().unwrap().len(), 16);
+}
+
+fn plot_data_len(plot: &web_sys::HtmlElement) -> u32 {
+    js_sys::Reflect::get(plot, &"data".into())
+        .ok()
+        .and_then(|d| js_sys::Reflect::get(&d, &"length".into()).ok())
+        .and_then(|l| l.as_f64())
+        .unwrap_or(0.0) as u32
+}
+
+#[wasm_bindgen_test]
+async fn panels_compare_two_runs_side_by_side_with_synchronized_cameras() {
+    use playground::share::Compare;
+    use playground::ui::start_compare;
+    let root = mount_app(TrainConfig::default());
+    let train: web_sys::HtmlButtonElement = by_testid(&root, "train").unchecked_into();
+    wait_for("the data", 60.0, || !train.disabled()).await;
+    by_testid(&root, "compare-select");
+    let base = TrainConfig {
+        dim: 3,
+        batch_size: 16,
+        eval_every: 2,
+        eval_points: 300,
+        ..TrainConfig::default()
+    };
+    start_compare(
+        base,
+        Compare {
+            key: "lr".into(),
+            values: vec!["0.001".into(), "0.003".into()],
+        },
+    )
+    .unwrap();
+    let grid = by_testid(&root, "compare-grid");
+    wait_for("two plots with 300 points each", 180.0, || {
+        grid.query_selector_all("[data-compare-plot]")
+            .unwrap()
+            .length()
+            == 2
+            && number(&by_testid(&root, "compare-points-0")) >= 300
+            && number(&by_testid(&root, "compare-points-1")) >= 300
+    })
+    .await;
+    wait_for("both runs past step 2", 180.0, || {
+        number(&by_testid(&root, "compare-step-0")) >= 2
+            && number(&by_testid(&root, "compare-step-1")) >= 2
+    })
+    .await;
+    // Fair interleaving: neither run is more than a step or two ahead.
+    let (a, b) = (
+        number(&by_testid(&root, "compare-step-0")),
+        number(&by_testid(&root, "compare-step-1")),
+    );
+    assert!(a.abs_diff(b) <= 2, "steps {a} and {b}");
+    let rows = by_testid(&root, "compare-metrics")
+        .query_selector_all("tbody tr")
+        .unwrap()
+        .length();
+    assert_eq!(rows, 2);
+    assert!(text(&root, "compare-row-1").contains("lr=0.003"));
+    assert!(text(&root, "compare-row-0").contains('%'));
+
+    // Rotating one 3-D plot rotates the other.
+    let p0 = by_testid(&root, "compare-plot-0");
+    let p1 = by_testid(&root, "compare-plot-1");
+    assert!(plot_data_len(&p0) >= 10 && plot_data_len(&p1) >= 10);
+    let update =
+        js_sys::JSON::parse(r#"{"scene.camera":{"eye":{"x":2.2,"y":0.1,"z":0.4}}}"#).unwrap();
+    let plotly = js_sys::Reflect::get(&js_sys::global(), &"Plotly".into()).unwrap();
+    let relayout: js_sys::Function = js_sys::Reflect::get(&plotly, &"relayout".into())
+        .unwrap()
+        .unchecked_into();
+    relayout.call2(&plotly, &p0, &update).unwrap();
+    let eye_x = || {
+        js_sys::Reflect::get(&p1, &"layout".into())
+            .and_then(|l| js_sys::Reflect::get(&l, &"scene".into()))
+            .and_then(|s| js_sys::Reflect::get(&s, &"camera".into()))
+            .and_then(|c| js_sys::Reflect::get(&c, &"eye".into()))
+            .and_then(|e| js_sys::Reflect::get(&e, &"x".into()))
+            .ok()
+            .and_then(|x| x.as_f64())
+    };
+    wait_for("the second camera to follow", 10.0, || eye_x() == Some(2.2)).await;
+    click_testid(&root, "compare-stop");
+}
+
+/// Not a pass/fail check but a measurement: updates per second of the embedding plot with
+/// 10,000 points in 3-D, through the page's own path (class series → plotly.rs figure → JSON →
+/// `Plotly.react`), and the cost of the live metrics in WebAssembly.
+#[wasm_bindgen_test]
+async fn panels_measure_plot_rate_and_metrics_cost() {
+    use playground::export::{embedding_metrics, live_metrics_config};
+    use playground::metrics::MetricsConfig;
+    use playground::train::Embedding;
+    use playground::viz::class_series;
+    use playground::web::{now_ms, plot};
+    load_plotly();
+    let div: web_sys::HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    div.set_attribute("style", "width:800px;height:600px")
+        .unwrap();
+    document().body().unwrap().append_child(&div).unwrap();
+    let n = 10_000;
+    let mut seed = 12345u64;
+    let mut rnd = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as f64 / (1u64 << 31) as f64) as f32 - 0.5
+    };
+    let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+    let mut points: Vec<f32> = (0..3 * n).map(|_| rnd() * 4.0).collect();
+    let names = DatasetKind::Mnist.class_names();
+    let frames = 30;
+    let (mut build_ms, mut react_ms) = (0.0, 0.0);
+    let t0 = now_ms();
+    for f in 0..frames {
+        for v in points.iter_mut() {
+            *v += rnd() * 0.05;
+        }
+        let emb = Embedding {
+            step: f,
+            dim: 3,
+            points: points.clone(),
+            labels: labels.clone(),
+            predictions: labels.clone(),
+            geometry: None,
+        };
+        let a = now_ms();
+        let fig = plot::embedding_plot(&class_series(&emb, &names), &[], &[], 3, "rate");
+        let b = now_ms();
+        plot::react(&div, &fig).await.unwrap();
+        let c = now_ms();
+        build_ms += b - a;
+        react_ms += c - b;
+        // One animation frame, so the WebGL scene is drawn as it would be in the page.
+        let (tx, rx) = futures::channel::oneshot::channel::<()>();
+        let cb = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let _ = tx.send(());
+        });
+        web_sys::window()
+            .unwrap()
+            .request_animation_frame(cb.unchecked_ref())
+            .unwrap();
+        let _ = rx.await;
+    }
+    let total = now_ms() - t0;
+    assert_eq!(plot::plotted_points(&div, 0, 10), n);
+    let rate = frames as f64 * 1000.0 / total;
+    console_log!(
+        "{}",
+        format!(
+            "PLOT RATE 10,000 points 3-D: {rate:.1} updates/s ({:.1} ms/update: figure {:.1} ms, Plotly.react {:.1} ms, frame wait rest) over {frames} updates",
+            total / frames as f64,
+            build_ms / frames as f64,
+            react_ms / frames as f64
+        )
+    );
+    // Metrics on 2,000 points as the page computes them, and with the default budget.
+    let m = 2000;
+    let emb = Embedding {
+        step: 0,
+        dim: 3,
+        points: points[..3 * m].to_vec(),
+        labels: labels[..m].to_vec(),
+        predictions: labels[..m].to_vec(),
+        geometry: None,
+    };
+    for (name, cfg) in [
+        ("live", live_metrics_config()),
+        ("default", MetricsConfig::default()),
+    ] {
+        let mut best = f64::INFINITY;
+        for _ in 0..3 {
+            let a = now_ms();
+            embedding_metrics(&emb, &cfg).unwrap();
+            best = best.min(now_ms() - a);
+        }
+        console_log!(
+            "{}",
+            format!("METRICS wasm, 2,000 points 3-D, {name} budget: {best:.0} ms (best of 3)")
+        );
+    }
+    div.remove();
+}

@@ -7,9 +7,11 @@
 
 mod config;
 pub mod probe;
+pub mod record;
 mod session;
 mod trainer;
 
 pub use config::{FieldKind, FieldSpec, LrSchedule, TrainConfig};
+pub use record::{Checkpoint, CheckpointError};
 pub use session::{Command, Event, RunState, Session, run_to_end};
 pub use trainer::{Embedding, StepStats, TrainError, Trainer, images_tensor, normalized_tensor};

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use burn::tensor::Device;
 
-use super::{Embedding, StepStats, TrainConfig, TrainError, Trainer};
+use super::{Checkpoint, Embedding, StepStats, TrainConfig, TrainError, Trainer};
 use crate::data::Dataset;
 
 /// What the user asks for.
@@ -25,6 +25,10 @@ pub enum Command {
     Reset,
     /// Replace the configuration (resets the run).
     Configure(TrainConfig),
+    /// Save the run: the next [`Session::work`] emits [`Event::Checkpoint`].
+    Save,
+    /// Continue a saved run (its configuration replaces the current one); paused afterwards.
+    Load(Checkpoint),
 }
 
 /// Where the run stands.
@@ -56,6 +60,15 @@ pub enum Event {
     /// The compute device failed (a lost GPU device, for example): the run stopped and the
     /// driver should move to another backend.
     DeviceLost(String),
+    /// The run, saved (answer to [`Command::Save`]).
+    Checkpoint(Checkpoint),
+    /// A checkpoint was loaded: its configuration is now the session's, at `step`.
+    Loaded {
+        /// The loaded run's configuration.
+        config: TrainConfig,
+        /// Steps it had trained.
+        step: usize,
+    },
 }
 
 /// Points embedded per [`Session::work`] call.
@@ -72,6 +85,7 @@ pub struct Session {
     embedding: Option<Embedding>,
     embed_due: bool,
     embedded_step: Option<usize>,
+    save_due: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -96,6 +110,7 @@ impl Session {
             embedding: None,
             embed_due: false,
             embedded_step: None,
+            save_due: false,
         }
     }
 
@@ -131,7 +146,7 @@ impl Session {
         self.state == RunState::Running
             || self.single_step
             || self.embedding.is_some()
-            || (self.embed_due && self.trainer.is_some())
+            || ((self.embed_due || self.save_due) && self.trainer.is_some())
     }
 
     /// Applies a command.
@@ -177,6 +192,38 @@ impl Session {
                 }
                 Err(e) => vec![Event::Error(format!("invalid configuration: {e}"))],
             },
+            Command::Save => {
+                if self.trainer.is_none() {
+                    return vec![Event::Error(
+                        "nothing to save yet: train at least one step".into(),
+                    )];
+                }
+                self.save_due = true;
+                vec![]
+            }
+            Command::Load(checkpoint) => self.load(&checkpoint),
+        }
+    }
+
+    fn load(&mut self, checkpoint: &Checkpoint) -> Vec<Event> {
+        let Some(dataset) = self.dataset.clone() else {
+            return vec![Event::Error("no dataset loaded yet".into())];
+        };
+        match Trainer::from_checkpoint(checkpoint, dataset, &self.device) {
+            Ok(t) => {
+                let mut ev = self.reset();
+                let config = checkpoint.header.config.clone();
+                self.config = config.clone();
+                self.trainer = Some(t);
+                self.embed_due = true;
+                ev.push(Event::Loaded {
+                    config,
+                    step: checkpoint.header.step,
+                });
+                ev.extend(self.set_state(RunState::Paused));
+                ev
+            }
+            Err(e) => vec![Event::Error(format!("could not load the checkpoint: {e}"))],
         }
     }
 
@@ -194,6 +241,7 @@ impl Session {
         self.embedding = None;
         self.embed_due = false;
         self.embedded_step = None;
+        self.save_due = false;
         let mut ev = self.set_state(RunState::Idle);
         if self.state == RunState::Idle && ev.is_empty() {
             ev.push(Event::State(RunState::Idle));
@@ -241,6 +289,12 @@ impl Session {
             self.single_step = false;
             return vec![];
         };
+        if std::mem::take(&mut self.save_due) {
+            return match trainer.checkpoint().await {
+                Ok(c) => vec![Event::Checkpoint(c)],
+                Err(e) => vec![Event::Error(format!("could not save the run: {e}"))],
+            };
+        }
         // Metric losses: refresh the prototypes from training images first, as a slice of its own.
         if self.embed_due && self.embedding.is_none() && trainer.prototypes_stale() {
             let Some(trainer) = self.trainer.as_mut() else {

@@ -251,6 +251,92 @@ impl Trainer {
         })
     }
 
+    /// Continues a saved run: builds the model `checkpoint`'s configuration describes for
+    /// `dataset`, checks that every saved parameter fits (paths and shapes), loads the weights
+    /// and replays the batch order up to the saved step. Adam starts afresh.
+    ///
+    /// # Errors
+    /// [`TrainError::Config`] for an invalid configuration, a dataset of another shape than the
+    /// one the weights were trained on, or weights that do not fit the model.
+    pub fn from_checkpoint(
+        checkpoint: &super::record::Checkpoint,
+        dataset: Arc<Dataset>,
+        device: &Device,
+    ) -> Result<Self, TrainError> {
+        use super::record::{CheckpointError, DatasetShape, parameter_shapes};
+        let h = &checkpoint.header;
+        let t = &dataset.train;
+        let here = DatasetShape {
+            channels: t.channels,
+            image_size: t.height,
+            classes: dataset.classes(),
+        };
+        if here != h.dataset {
+            return Err(CheckpointError::Shapes(format!(
+                "trained on {}×{}×{} images with {} classes, the loaded dataset has {}×{}×{} and {}",
+                h.dataset.channels,
+                h.dataset.image_size,
+                h.dataset.image_size,
+                h.dataset.classes,
+                here.channels,
+                here.image_size,
+                here.image_size,
+                here.classes
+            ))
+            .into());
+        }
+        let mut trainer = Self::new(h.config.clone(), dataset, device)?;
+        let expected = parameter_shapes(&trainer.model);
+        if expected != h.shapes {
+            let first = expected
+                .iter()
+                .zip(&h.shapes)
+                .find(|(a, b)| a != b)
+                .map(|(a, b)| format!("{} is {:?} here, {:?} in the file ({})", a.0, a.1, b.1, b.0))
+                .unwrap_or_else(|| {
+                    format!(
+                        "{} parameters here, {} in the file",
+                        expected.len(),
+                        h.shapes.len()
+                    )
+                });
+            return Err(CheckpointError::Shapes(first).into());
+        }
+        let record = checkpoint.record()?;
+        trainer.model = trainer
+            .model
+            .clone()
+            .try_load_record(record)
+            .map_err(|e| TrainError::from(CheckpointError::Shapes(e.to_string())))?;
+        for _ in 0..h.step {
+            trainer.sampler.next_batch(trainer.config.batch_size);
+        }
+        trainer.step = h.step;
+        Ok(trainer)
+    }
+
+    /// Saves the run: configuration, step and weights (read back asynchronously).
+    ///
+    /// # Errors
+    /// [`TrainError::Device`] if reading the weights back fails.
+    pub async fn checkpoint(&self) -> Result<super::record::Checkpoint, TrainError> {
+        let (weights, shapes) = super::record::record_bytes(&self.model).await?;
+        let t = &self.dataset.train;
+        Ok(super::record::Checkpoint {
+            header: super::record::CheckpointHeader {
+                config: self.config.clone(),
+                step: self.step,
+                dataset: super::record::DatasetShape {
+                    channels: t.channels,
+                    image_size: t.height,
+                    classes: self.dataset.classes(),
+                },
+                shapes,
+            },
+            weights,
+        })
+    }
+
     /// Training examples whose class means are the prototypes of the metric losses.
     pub const PROTOTYPE_SAMPLE: usize = 2000;
 

@@ -68,9 +68,11 @@ pub fn App(
             <section class="plots">
                 <EmbeddingPlot />
                 <HoverThumb />
+                <super::metrics_panel::RunPanels />
                 <Curves />
             </section>
         </main>
+        <super::compare::ComparePanel />
         <footer class="credits">
             {DatasetKind::ALL.map(|k| format!("{}: {}. ", k.title(), k.credit()))}
             "Runs entirely in your browser; nothing is uploaded."

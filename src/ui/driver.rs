@@ -43,6 +43,7 @@ async fn run(ui: Ui, mut rx: UnboundedReceiver<Msg>) {
             }
             Some(Msg::Dataset(ds)) => {
                 ui.class_names.set(ds.class_names.clone());
+                super::compare::set_dataset(ds.clone());
                 dataset = Some(ds.clone());
                 let events = session.set_dataset(ds);
                 dispatch(ui, &session, events);
@@ -177,6 +178,20 @@ fn dispatch(ui: Ui, session: &Session, events: Vec<Event>) {
                 ui.embedding.set(Some(emb));
             }
             Event::Error(msg) | Event::DeviceLost(msg) => ui.error.set(Some(msg)),
+            Event::Checkpoint(c) => super::export::save_checkpoint(ui, &c),
+            Event::Loaded { config, step } => {
+                ui.config.set(config);
+                ui.last_step
+                    .set(session.trainer().map(|t| crate::train::StepStats {
+                        step,
+                        epoch: t.epoch(),
+                        loss: f32::NAN,
+                        terms: Vec::new(),
+                        batch_accuracy: f32::NAN,
+                        samples_per_sec: 0.0,
+                        finished: false,
+                    }));
+            }
         }
     }
 }

@@ -5,12 +5,16 @@
 
 mod app;
 mod charts;
+pub mod compare;
 mod controls;
 mod data_panel;
 mod driver;
+pub mod export;
 mod hover;
+pub mod metrics_panel;
 mod state;
 mod status;
 
 pub use app::{App, DataSource};
+pub use compare::start_compare;
 pub use state::{BackendChoice, Ui};

@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod datasets;
+pub mod download;
 pub mod fetch;
 pub mod gpu;
 pub mod plot;

@@ -1,0 +1,495 @@
+//! Side by side: 2–4 runs that differ in one setting, trained with the same seed and batch
+//! order on the CPU backend, their steps interleaved fairly (one slice of work each in turn,
+//! yielding to the browser between), each plotted in its own small plotly graph with the 3-D
+//! cameras kept in step, and one shared metrics table (rows = runs).
+//!
+//! Entry points: the `compare-select` control of [`ComparePanel`] (the paper's comparisons from
+//! [`crate::presets::comparisons`]), and [`start_compare`] for a share link's `compare=`.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use leptos::html::Div;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use super::metrics_panel::{Unit, format_value, scalar};
+use super::state::Ui;
+use crate::data::Dataset;
+use crate::export::embedding_metrics;
+use crate::metrics::{EmbeddingMetrics, MetricsConfig};
+use crate::presets;
+use crate::share::Compare;
+use crate::train::{Command, Embedding, Event, RunState, Session, TrainConfig};
+use crate::viz::{class_series, geometry_overlays};
+use crate::web::{plot, yield_now};
+
+/// One run of a comparison, as the page shows it.
+#[derive(Debug, Clone)]
+pub struct RunView {
+    /// Legend, e.g. `loss=arcface` or the preset's title.
+    pub label: String,
+    /// The run's settings.
+    pub config: TrainConfig,
+    /// Steps done.
+    pub step: usize,
+    /// Latest embedding.
+    pub embedding: Option<Arc<Embedding>>,
+    /// Its metrics.
+    pub metrics: Option<Arc<EmbeddingMetrics>>,
+    /// Bumped with every new embedding (the plot redraws on it).
+    pub version: u64,
+    /// Where the run stands.
+    pub state: RunState,
+    /// The run's error, if it stopped on one.
+    pub error: Option<String>,
+}
+
+/// The comparison's state: a small `Copy` struct of signals.
+#[derive(Clone, Copy)]
+pub struct CompareUi {
+    /// What is compared (`None`: no comparison).
+    pub title: RwSignal<Option<String>>,
+    /// The runs.
+    pub runs: RwSignal<Vec<RunView>>,
+    /// Whether the runs are training.
+    pub running: RwSignal<bool>,
+    /// Bumped by every start and stop: a driver whose generation is stale ends.
+    pub generation: RwSignal<u64>,
+}
+
+impl CompareUi {
+    fn new() -> Self {
+        Self {
+            title: RwSignal::new(None),
+            runs: RwSignal::new(Vec::new()),
+            running: RwSignal::new(false),
+            generation: RwSignal::new(0),
+        }
+    }
+
+    /// Stops the runs (they stay on screen).
+    pub fn stop(&self) {
+        self.generation.update(|g| *g += 1);
+        self.running.set(false);
+    }
+}
+
+thread_local! {
+    /// The comparison panel mounted last (what [`start_compare`] drives).
+    static PANEL: RefCell<Option<CompareUi>> = const { RefCell::new(None) };
+    /// The dataset the page loaded last (set by the driver).
+    static DATASET: RefCell<Option<Arc<Dataset>>> = const { RefCell::new(None) };
+    /// The last camera broadcast to the compare plots (stops echoes).
+    static CAMERA: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Remembers the page's dataset for comparisons (called by the training driver).
+pub fn set_dataset(ds: Arc<Dataset>) {
+    DATASET.with(|d| *d.borrow_mut() = Some(ds));
+}
+
+/// Metrics settings of the compared runs: a smaller budget than the main panel's, since up to
+/// four embeddings are scored.
+fn compare_metrics_config() -> MetricsConfig {
+    MetricsConfig {
+        retrieval_sample: 500,
+        silhouette_sample: 300,
+        ..MetricsConfig::default()
+    }
+}
+
+/// Starts a side-by-side comparison of `base` with `compare.key` set to each of
+/// `compare.values` (2–4 runs, same seed and batch order), in the comparison panel on the page.
+/// This is what a share link's `compare=` calls.
+///
+/// # Errors
+/// No comparison panel on the page, no dataset loaded yet, or fewer than two valid runs.
+pub fn start_compare(base: TrainConfig, compare: Compare) -> Result<(), String> {
+    let runs = compare.runs(&base);
+    if runs.len() != compare.values.len() {
+        return Err(format!(
+            "compare {}: only {} of the values apply to these settings",
+            compare.text(),
+            runs.len()
+        ));
+    }
+    let labelled = compare
+        .values
+        .iter()
+        .zip(runs)
+        .map(|(v, c)| (format!("{}={v}", compare.key), c))
+        .collect();
+    let state = PANEL
+        .with(|p| *p.borrow())
+        .ok_or("there is no comparison panel on this page")?;
+    start_runs(state, format!("compare {}", compare.text()), labelled)
+}
+
+/// Starts `runs` (label, settings) side by side in `state`, replacing any comparison running.
+///
+/// # Errors
+/// No dataset loaded yet, or not 2–4 runs.
+pub fn start_runs(
+    state: CompareUi,
+    title: String,
+    runs: Vec<(String, TrainConfig)>,
+) -> Result<(), String> {
+    use crate::share::{MAX_RUNS, MIN_RUNS};
+    if !(MIN_RUNS..=MAX_RUNS).contains(&runs.len()) {
+        return Err(format!(
+            "a comparison has {MIN_RUNS} to {MAX_RUNS} runs, not {}",
+            runs.len()
+        ));
+    }
+    let ds = DATASET
+        .with(|d| d.borrow().clone())
+        .ok_or("the data are not loaded yet")?;
+    state.stop();
+    let generation = state.generation.get_untracked();
+    let mut sessions = Vec::new();
+    let mut views = Vec::new();
+    for (label, config) in runs {
+        let mut s = Session::new(config.clone(), crate::backend::cpu());
+        s.set_dataset(ds.clone());
+        s.handle(Command::Start);
+        sessions.push(s);
+        views.push(RunView {
+            label,
+            config,
+            step: 0,
+            embedding: None,
+            metrics: None,
+            version: 0,
+            state: RunState::Running,
+            error: None,
+        });
+    }
+    state.runs.set(views);
+    state.title.set(Some(title));
+    state.running.set(true);
+    leptos::task::spawn_local(drive(state, generation, sessions));
+    Ok(())
+}
+
+/// Interleaves the sessions fairly: one slice of work each in turn, a yield after each.
+async fn drive(state: CompareUi, generation: u64, mut sessions: Vec<Session>) {
+    loop {
+        let mut any = false;
+        for (i, s) in sessions.iter_mut().enumerate() {
+            if state.generation.get_untracked() != generation {
+                return;
+            }
+            if !s.wants_work() {
+                continue;
+            }
+            any = true;
+            let events = s.work().await;
+            apply(state, i, events);
+            yield_now().await;
+        }
+        if !any {
+            break;
+        }
+    }
+    if state.generation.get_untracked() == generation {
+        state.running.set(false);
+    }
+}
+
+fn apply(state: CompareUi, i: usize, events: Vec<Event>) {
+    for e in events {
+        match e {
+            Event::Step(s) => state.runs.update(|r| {
+                if let Some(r) = r.get_mut(i) {
+                    r.step = s.step;
+                }
+            }),
+            Event::Embedding(emb) => {
+                let m = embedding_metrics(&emb, &compare_metrics_config())
+                    .ok()
+                    .map(Arc::new);
+                state.runs.update(|r| {
+                    if let Some(r) = r.get_mut(i) {
+                        r.embedding = Some(Arc::new(emb));
+                        r.metrics = m;
+                        r.version += 1;
+                    }
+                });
+            }
+            Event::State(s) => state.runs.update(|r| {
+                if let Some(r) = r.get_mut(i) {
+                    r.state = s;
+                }
+            }),
+            Event::Error(m) | Event::DeviceLost(m) => state.runs.update(|r| {
+                if let Some(r) = r.get_mut(i) {
+                    r.error = Some(m);
+                }
+            }),
+            Event::Checkpoint(_) | Event::Loaded { .. } => {}
+        }
+    }
+}
+
+/// The comparison: a select of the paper's comparisons (`compare-select`), a stop button, the
+/// grid of plots (`compare-plot-N`) and the shared metrics table (`compare-metrics`).
+#[component]
+pub fn ComparePanel() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let state = CompareUi::new();
+    provide_context(state);
+    PANEL.with(|p| *p.borrow_mut() = Some(state));
+    // One run at a time on the main thread: pause the single run while comparing.
+    Effect::new(move |_| {
+        if state.running.get() {
+            ui.command(Command::Pause);
+        }
+    });
+    let comparisons = presets::comparisons();
+    let choose = move |ev: leptos::ev::Event| {
+        let id = event_target_value(&ev);
+        let Some(c) = presets::comparisons().into_iter().find(|c| c.id == id) else {
+            return;
+        };
+        let runs = c
+            .presets
+            .into_iter()
+            .take(crate::share::MAX_RUNS)
+            .map(|p| (p.title.to_string(), p.config))
+            .collect();
+        if let Err(e) = start_runs(state, format!("{} (varies: {})", c.title, c.varies), runs) {
+            ui.error.set(Some(format!("compare: {e}")));
+        }
+    };
+    // Re-render the grid only when the set of runs changes, not on every step.
+    let shape = Memo::new(move |_| (state.generation.get(), state.runs.with(|r| r.len())));
+    let grid = move || {
+        let (_, n) = shape.get();
+        (0..n)
+            .map(|i| view! { <ComparePlot index=i /> })
+            .collect_view()
+    };
+    view! {
+        <section class="compare" data-testid="compare" aria-labelledby="compare-title">
+            <div class="compare-head">
+                <h2 id="compare-title">"Side by side"</h2>
+                <label class="inline">
+                    "Compare "
+                    <select data-testid="compare-select" on:change=choose>
+                        <option value="" selected>"— a comparison of the paper —"</option>
+                        {comparisons.into_iter().map(|c| {
+                            let n = c.presets.len().min(crate::share::MAX_RUNS);
+                            view! { <option value=c.id>{format!("{} ({n} runs)", c.title)}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                <button data-testid="compare-stop" disabled=move || !state.running.get()
+                    on:click=move |_| state.stop()>"Stop"</button>
+                <span class="compare-title" data-testid="compare-title">{move || state.title.get()}</span>
+            </div>
+            <div class="compare-grid" data-testid="compare-grid">{grid}</div>
+            <CompareTable />
+        </section>
+    }
+}
+
+/// One run's plot.
+#[component]
+fn ComparePlot(
+    /// Index of the run.
+    index: usize,
+) -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let state = expect_context::<CompareUi>();
+    let node = NodeRef::<Div>::new();
+    let points = RwSignal::new(0usize);
+    let hooked = StoredValue::new(false);
+    let version = Memo::new(move |_| state.runs.with(|r| r.get(index).map(|r| r.version)));
+    Effect::new(move |_| {
+        let _ = version.get();
+        let Some(run) = state.runs.with_untracked(|r| r.get(index).cloned()) else {
+            return;
+        };
+        let Some(emb) = run.embedding.clone() else {
+            return;
+        };
+        let Some(el) = node.get_untracked() else {
+            return;
+        };
+        let el: web_sys::HtmlElement = el.unchecked_into();
+        let names = ui.class_names.get_untracked();
+        let series = class_series(&emb, &names);
+        let classes = series.len();
+        let overlays = emb
+            .geometry
+            .as_ref()
+            .map(|g| geometry_overlays(g, &emb))
+            .unwrap_or_default();
+        let title = format!(
+            "{} — step {}, {:.1} %",
+            run.label,
+            emb.step,
+            emb.accuracy() * 100.0
+        );
+        let fig = plot::embedding_plot(&series, &overlays, &[], emb.dim, &title);
+        leptos::task::spawn_local(async move {
+            match plot::react(&el, &fig).await {
+                Ok(()) => {
+                    points.set(plot::plotted_points(&el, 0, classes));
+                    if !hooked.get_value() {
+                        hooked.set_value(true);
+                        hook_camera_sync(&el);
+                    }
+                }
+                Err(e) => ui.error.set(Some(e)),
+            }
+        });
+    });
+    let label = move || state.runs.with(|r| r.get(index).map(|r| r.label.clone()));
+    view! {
+        <figure class="compare-cell">
+            <div class="plot compare-plot" node_ref=node data-compare-plot=""
+                data-testid=format!("compare-plot-{index}")
+                aria-label=move || format!("Embedding of run {}", label().unwrap_or_default())></div>
+            <figcaption>
+                {label} " · "
+                <span data-testid=format!("compare-points-{index}")>{move || points.get()}</span>
+                " points"
+            </figcaption>
+        </figure>
+    }
+}
+
+/// Keeps the 3-D cameras of all compare plots in step: a camera change in one (plotly's
+/// `plotly_relayout` / `plotly_relayouting` with `scene.camera`) is applied to the others.
+fn hook_camera_sync(gd: &web_sys::HtmlElement) {
+    let source = gd.clone();
+    let handler = Closure::<dyn Fn(JsValue)>::new(move |ev: JsValue| {
+        let Ok(camera) = js_sys::Reflect::get(&ev, &"scene.camera".into()) else {
+            return;
+        };
+        if camera.is_undefined() {
+            return;
+        }
+        let key = js_sys::JSON::stringify(&camera)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default();
+        if CAMERA.with(|c| *c.borrow() == key) {
+            return; // our own echo
+        }
+        CAMERA.with(|c| *c.borrow_mut() = key);
+        broadcast_camera(&source, &camera);
+    });
+    let on = js_sys::Reflect::get(gd, &"on".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(on) = on {
+        for name in ["plotly_relayout", "plotly_relayouting"] {
+            let _ = on.call2(gd, &name.into(), handler.as_ref());
+        }
+    }
+    handler.forget();
+}
+
+fn broadcast_camera(source: &web_sys::HtmlElement, camera: &JsValue) {
+    let Some(grid) = source.closest(".compare-grid").ok().flatten() else {
+        return;
+    };
+    let Ok(plots) = grid.query_selector_all("[data-compare-plot]") else {
+        return;
+    };
+    let Ok(plotly) = js_sys::Reflect::get(&js_sys::global(), &"Plotly".into()) else {
+        return;
+    };
+    let Some(relayout) = js_sys::Reflect::get(&plotly, &"relayout".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return;
+    };
+    let update = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&update, &"scene.camera".into(), camera);
+    for i in 0..plots.length() {
+        let Some(p) = plots.item(i) else { continue };
+        if p.is_same_node(Some(source)) {
+            continue;
+        }
+        // Only 3-D plots have a scene.
+        let has_scene = js_sys::Reflect::get(&p, &"_fullLayout".into())
+            .ok()
+            .and_then(|l| js_sys::Reflect::get(&l, &"scene".into()).ok())
+            .is_some_and(|s| !s.is_undefined());
+        if has_scene {
+            let _ = relayout.call2(&plotly, &p, &update);
+        }
+    }
+}
+
+/// One table for all runs: a row per run, a column per headline metric.
+#[component]
+fn CompareTable() -> impl IntoView {
+    let state = expect_context::<CompareUi>();
+    const COLS: [(&str, &str, Unit); 9] = [
+        ("head_accuracy", "Head acc.", Unit::Percent),
+        (
+            "nearest_prototype_accuracy",
+            "Prototype acc.",
+            Unit::Percent,
+        ),
+        (
+            "nearest_class_mean_accuracy",
+            "Class-mean acc.",
+            Unit::Percent,
+        ),
+        ("knn_accuracy_euclidean", "k-NN acc.", Unit::Percent),
+        ("precision_at_1_euclidean", "P@1", Unit::Percent),
+        ("map_at_r_euclidean", "MAP@R", Unit::Percent),
+        ("spread_ratio", "S/D", Unit::Plain),
+        ("silhouette", "Silhouette", Unit::Plain),
+        ("nmi_kmeans", "NMI", Unit::Plain),
+    ];
+    let rows = move || {
+        state.runs.with(|runs| {
+            runs.iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let cells = COLS
+                        .iter()
+                        .map(|&(name, _, unit)| {
+                            let v = r.metrics.as_ref().and_then(|m| scalar(m, name));
+                            view! { <td>{format_value(v, unit)}</td> }
+                        })
+                        .collect_view();
+                    let status = match (&r.error, r.state) {
+                        (Some(e), _) => e.clone(),
+                        (None, RunState::Finished) => "done".into(),
+                        _ => String::new(),
+                    };
+                    view! {
+                        <tr data-testid=format!("compare-row-{i}")>
+                            <th scope="row">{r.label.clone()}</th>
+                            <td data-testid=format!("compare-step-{i}")>{r.step}</td>
+                            {cells}
+                            <td>{status}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let head = COLS
+        .iter()
+        .map(|&(_, label, _)| view! { <th scope="col">{label}</th> })
+        .collect_view();
+    view! {
+        <table class="metrics compare-table" data-testid="compare-metrics"
+            hidden=move || state.runs.with(|r| r.is_empty())>
+            <caption>"Same seed and batch order; metrics of each run's latest test-subset embedding"</caption>
+            <thead><tr><th scope="col">"Run"</th><th scope="col">"Step"</th>{head}<th scope="col">"Status"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}

@@ -1,0 +1,328 @@
+//! The live embedding-metrics panel: scalars, per-class accuracy and a confusion matrix of the
+//! latest test-subset embedding ([`crate::export::embedding_metrics`]), computed off the
+//! rendering path and throttled so it takes at most about a tenth of the main thread.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use super::state::Ui;
+use crate::export::{embedding_metrics, live_metrics_config};
+use crate::metrics::{Classification, EmbeddingMetrics};
+use crate::web::{now_ms, yield_now};
+
+/// State the metrics panel and the export bar share (provided by [`RunPanels`]).
+#[derive(Clone, Copy)]
+pub struct Panels {
+    /// Metrics of the latest embedding scored.
+    pub metrics: RwSignal<Option<Arc<EmbeddingMetrics>>>,
+    /// Step of that embedding.
+    pub metrics_step: RwSignal<Option<usize>>,
+    /// Milliseconds the last computation took.
+    pub metrics_ms: RwSignal<Option<f64>>,
+}
+
+impl Panels {
+    fn new() -> Self {
+        Self {
+            metrics: RwSignal::new(None),
+            metrics_step: RwSignal::new(None),
+            metrics_ms: RwSignal::new(None),
+        }
+    }
+}
+
+/// Fewest milliseconds between two metric computations; a slow computation spaces them
+/// further (ten times its own duration).
+const MIN_INTERVAL_MS: f64 = 1000.0;
+
+/// The rows of the scalar table: metric name (as in [`EmbeddingMetrics::scalars`]), label, unit.
+pub const ROWS: [(&str, &str, Unit); 17] = [
+    ("head_accuracy", "Head accuracy", Unit::Percent),
+    (
+        "nearest_prototype_accuracy",
+        "Nearest-prototype accuracy",
+        Unit::Percent,
+    ),
+    (
+        "nearest_class_mean_accuracy",
+        "Nearest-class-mean accuracy",
+        Unit::Percent,
+    ),
+    (
+        "knn_accuracy_euclidean",
+        "k-NN accuracy (k=5)",
+        Unit::Percent,
+    ),
+    (
+        "knn_accuracy_cosine",
+        "k-NN accuracy, cosine",
+        Unit::Percent,
+    ),
+    ("precision_at_1_euclidean", "Precision@1", Unit::Percent),
+    (
+        "precision_at_1_cosine",
+        "Precision@1, cosine",
+        Unit::Percent,
+    ),
+    ("map_at_r_euclidean", "MAP@R", Unit::Percent),
+    ("map_at_r_cosine", "MAP@R, cosine", Unit::Percent),
+    ("intra_class_rms", "Intra-class spread S", Unit::Plain),
+    (
+        "inter_class_mean_distance",
+        "Inter-class distance D",
+        Unit::Plain,
+    ),
+    ("spread_ratio", "Intra/inter ratio S/D", Unit::Plain),
+    ("silhouette", "Silhouette", Unit::Plain),
+    (
+        "mean_intra_class_angle_deg",
+        "Mean intra-class angle",
+        Unit::Degrees,
+    ),
+    (
+        "min_inter_class_angle_deg",
+        "Min inter-class angle",
+        Unit::Degrees,
+    ),
+    ("nmi_kmeans", "NMI of k-means", Unit::Plain),
+    ("points", "Points", Unit::Count),
+];
+
+/// How a metric is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A fraction shown as a percentage.
+    Percent,
+    /// Degrees.
+    Degrees,
+    /// Three decimals.
+    Plain,
+    /// A whole number.
+    Count,
+}
+
+/// `v` printed in `unit`; an undefined metric is an en dash.
+pub fn format_value(v: Option<f64>, unit: Unit) -> String {
+    match v {
+        None => "–".into(),
+        Some(v) => match unit {
+            Unit::Percent => format!("{:.1} %", v * 100.0),
+            Unit::Degrees => format!("{v:.1}°"),
+            Unit::Plain => format!("{v:.3}"),
+            Unit::Count => format!("{v:.0}"),
+        },
+    }
+}
+
+/// The value of scalar `name` in `m`.
+pub fn scalar(m: &EmbeddingMetrics, name: &str) -> Option<f64> {
+    m.scalars()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .and_then(|(_, v)| v)
+}
+
+/// The metrics panel and the export bar, sharing one [`Panels`] context.
+#[component]
+pub fn RunPanels() -> impl IntoView {
+    provide_context(Panels::new());
+    view! {
+        <super::export::ExportBar />
+        <MetricsPanel />
+    }
+}
+
+/// Scores every new embedding (throttled) and shows the numbers.
+#[component]
+pub fn MetricsPanel() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let panels = use_context::<Panels>().unwrap_or_else(|| {
+        let p = Panels::new();
+        provide_context(p);
+        p
+    });
+    // Each new embedding bumps the generation; one task at a time scores the latest.
+    let generation = StoredValue::new(0u64);
+    let busy = StoredValue::new(false);
+    let last = StoredValue::new(f64::NEG_INFINITY);
+    let interval = StoredValue::new(MIN_INTERVAL_MS);
+    Effect::new(move |_| {
+        let present = ui.embedding.with(|e| e.is_some());
+        generation.update_value(|g| *g += 1);
+        if !present {
+            panels.metrics.set(None);
+            panels.metrics_step.set(None);
+            return;
+        }
+        if busy.get_value() {
+            return;
+        }
+        busy.set_value(true);
+        leptos::task::spawn_local(async move {
+            loop {
+                let wait = interval.get_value() - (now_ms() - last.get_value());
+                if wait > 0.0 {
+                    gloo_timers::future::TimeoutFuture::new(wait as u32).await;
+                }
+                // Let the plot draw first.
+                yield_now().await;
+                let seen = generation.get_value();
+                let Some(emb) = ui.embedding.get_untracked() else {
+                    break;
+                };
+                let t0 = now_ms();
+                let result = embedding_metrics(&emb, &live_metrics_config());
+                let ms = now_ms() - t0;
+                last.set_value(now_ms());
+                interval.set_value(MIN_INTERVAL_MS.max(10.0 * ms));
+                match result {
+                    Ok(m) => {
+                        panels.metrics.set(Some(Arc::new(m)));
+                        panels.metrics_step.set(Some(emb.step));
+                        panels.metrics_ms.set(Some(ms));
+                    }
+                    Err(e) => ui.error.set(Some(format!("embedding metrics: {e}"))),
+                }
+                if generation.get_value() == seen {
+                    break;
+                }
+            }
+            busy.set_value(false);
+        });
+    });
+
+    let names = move || ui.class_names.get();
+    let body = move || {
+        let m = panels.metrics.get()?;
+        let names = names();
+        Some(view! {
+            <p class="metrics-meta" data-testid="metrics-meta">
+                "Step " {panels.metrics_step.get()} " · " {m.points} " points · "
+                {m.classes} " classes · computed in "
+                <span data-testid="metrics-ms">{panels.metrics_ms.get().map(|ms| format!("{ms:.0}"))}</span>
+                " ms"
+            </p>
+            {scalar_table(&m)}
+            {class_table(&m, &names)}
+            {m.head.as_ref().map(|h| confusion_table(h, &names, "Confusion matrix of the head (rows: true class, columns: predicted)"))}
+        })
+    };
+    view! {
+        <section class="metrics-panel" data-testid="metrics-panel" aria-labelledby="metrics-title">
+            <h2 id="metrics-title">"Embedding metrics"</h2>
+            {move || match body() {
+                Some(v) => v.into_any(),
+                None => view! {
+                    <p class="metrics-meta" data-testid="metrics-meta">"Train a step to score the embedding."</p>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+fn scalar_table(m: &EmbeddingMetrics) -> impl IntoView + use<> {
+    let rows = ROWS
+        .iter()
+        .map(|&(name, label, unit)| {
+            let v = format_value(scalar(m, name), unit);
+            view! {
+                <tr data-testid=format!("metric-{name}")>
+                    <th scope="row">{label}</th>
+                    <td>{v}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="metrics" data-testid="metrics-table">
+            <caption>"Test subset; k-NN, precision@1 and MAP@R leave-one-out on up to "
+                {m.config.retrieval_sample} " points"</caption>
+            <thead><tr><th scope="col">"Metric"</th><th scope="col">"Value"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+fn per_class(c: Option<&Classification>, i: usize) -> String {
+    format_value(
+        c.and_then(|c| c.per_class_accuracy.get(i).copied().flatten()),
+        Unit::Percent,
+    )
+}
+
+fn class_name(names: &[String], i: usize) -> String {
+    names.get(i).cloned().unwrap_or_else(|| i.to_string())
+}
+
+fn class_table(m: &EmbeddingMetrics, names: &[String]) -> impl IntoView + use<> {
+    let knn = m.euclidean.as_ref().map(|r| &r.knn);
+    let rows = (0..m.classes)
+        .map(|i| {
+            view! {
+                <tr>
+                    <th scope="row">{class_name(names, i)}</th>
+                    <td>{m.class_counts.get(i).copied().unwrap_or(0)}</td>
+                    <td>{per_class(m.head.as_ref(), i)}</td>
+                    <td>{per_class(m.nearest_prototype.as_ref().or(m.nearest_class_mean.as_ref()), i)}</td>
+                    <td>{per_class(knn, i)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="metrics-details" open>
+            <summary>"Per-class accuracy"</summary>
+            <table class="metrics" data-testid="per-class-table">
+                <thead><tr>
+                    <th scope="col">"Class"</th><th scope="col">"Points"</th>
+                    <th scope="col">"Head"</th><th scope="col">"Prototype"</th><th scope="col">"k-NN"</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </details>
+    }
+}
+
+fn confusion_table(c: &Classification, names: &[String], title: &str) -> impl IntoView + use<> {
+    let n = c.confusion.len();
+    let max = c
+        .confusion
+        .iter()
+        .flatten()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let head = (0..n)
+        .map(|j| view! { <th scope="col" title=class_name(names, j)>{j}</th> })
+        .collect_view();
+    let rows = c
+        .confusion
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let cells = row
+                .iter()
+                .enumerate()
+                .map(|(j, &v)| {
+                    let a = (v as f64 / max * 0.85).min(0.85);
+                    let hue = if i == j { "0,114,178" } else { "213,94,0" };
+                    let style = format!("background: rgba({hue},{a:.2})");
+                    view! { <td style=style>{v}</td> }
+                })
+                .collect_view();
+            view! { <tr><th scope="row" title=class_name(names, i)>{i}</th>{cells}</tr> }
+        })
+        .collect_view();
+    view! {
+        <details class="metrics-details">
+            <summary>"Confusion matrix"</summary>
+            <table class="metrics confusion" data-testid="confusion-table">
+                <caption>{title.to_string()}</caption>
+                <thead><tr><th scope="col">"true \\ pred"</th>{head}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </details>
+    }
+}

@@ -1,0 +1,108 @@
+// End-to-end test of the export bar, the metrics panel and the side-by-side comparison in the
+// built app (dist/): a real PNG download with the caption, CSV, weights saved and loaded back,
+// and a 2-run comparison with two plots and one metrics table.
+//
+//   node tests/e2e/panels.mjs            (after `trunk build`)
+//   SCREENSHOTS=dir node tests/e2e/panels.mjs   also saves a screenshot of the comparison
+//   (COMPARE_STEPS=N trains each compared run N steps first; ONLY=text runs the matching check)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { serve, launch, until, num } from './harness.mjs';
+
+const shots = process.env.SCREENSHOTS;
+const { base, close } = await serve(process.env.DIST || 'dist');
+const browser = await launch();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'panels-'));
+
+let failures = 0;
+async function check(name, fn) {
+  if (process.env.ONLY && !name.includes(process.env.ONLY)) return;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const errors = [];
+  page.on('pageerror', e => errors.push(String(e)));
+  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+  const t = Date.now();
+  try {
+    await fn(page, errors);
+    console.log(`ok   ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    failures++;
+    console.log(`FAIL ${name}: ${e.message}\n     page errors: ${errors.join(' | ') || 'none'}`);
+    if (shots) await page.screenshot({ path: path.join(shots, `fail-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
+  } finally {
+    await page.close();
+  }
+}
+
+async function download(page, testid) {
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId(testid).click()]);
+  const file = path.join(tmp, dl.suggestedFilename());
+  await dl.saveAs(file);
+  return file;
+}
+
+async function ready(page) {
+  await page.goto(base + '?backend=cpu');
+  await until('the data to load', 120_000, async () => await page.getByTestId('train').isEnabled());
+}
+
+await check('exports PNG (with caption), CSV, JSON and weights; weights load back', async (page, errors) => {
+  await ready(page);
+  await page.getByTestId('step').click();
+  await until('2,000 points', 120_000, async () => (await num(page, 'points-count')) >= 2000);
+  await until('the metrics', 60_000, async () =>
+    (await page.getByTestId('metric-head_accuracy').locator('td').textContent()).endsWith('%'));
+
+  const png = await download(page, 'export-png');
+  const bytes = fs.readFileSync(png);
+  if (!png.endsWith('.png') || bytes.subarray(1, 4).toString() !== 'PNG' || bytes.length < 10_000)
+    throw new Error(`not a PNG: ${png} (${bytes.length} bytes)`);
+  const svg = fs.readFileSync(await download(page, 'export-svg'), 'utf8');
+  if (!svg.startsWith('<svg') || !svg.includes('softmax') || !svg.includes('seed 1')) throw new Error('SVG without caption');
+  const csv = fs.readFileSync(await download(page, 'export-csv'), 'utf8').trim().split('\n');
+  if (csv[0] !== 'x,y,label,prediction' || csv.length !== 2001) throw new Error(`CSV: ${csv[0]}, ${csv.length} lines`);
+  const json = JSON.parse(fs.readFileSync(await download(page, 'export-json'), 'utf8'));
+  if (json.config.dim !== 2 || !json.link.startsWith(base) || json.metrics.points !== 2000 || json.fingerprint.length !== 16)
+    throw new Error(`JSON: ${JSON.stringify(json).slice(0, 300)}`);
+  const weights = await download(page, 'export-weights');
+  if (!fs.readFileSync(weights).subarray(0, 6).equals(Buffer.from('EPCKPT'))) throw new Error('weights file');
+
+  // Load it back in a fresh page: same step, same points.
+  await ready(page);
+  await page.getByTestId('load-weights-input').setInputFiles(weights);
+  await until('the loaded run', 60_000, async () => (await page.getByTestId('run-state').textContent()) === 'paused');
+  await until('its embedding', 120_000, async () => (await num(page, 'points-count')) >= 2000);
+  const step = (await page.getByTestId('step-count').textContent()).trim();
+  if (await page.getByTestId('error').count()) throw new Error(await page.getByTestId('error').textContent());
+  await page.getByTestId('step').click();
+  await until('a step after loading', 120_000, async () => (await page.getByTestId('step-count').textContent()).startsWith('2'));
+  if (errors.length) throw new Error(errors.join(' | '));
+  console.log(`     PNG ${bytes.length} bytes, CSV ${csv.length - 1} points, weights ${fs.statSync(weights).size} bytes, loaded: ${step}`);
+});
+
+await check('compares 2 runs side by side: two plots with points, one table', async (page, errors) => {
+  await ready(page);
+  await page.getByTestId('compare-select').selectOption('bias');
+  await until('two plots with 2,000 points', 180_000, async () =>
+    (await num(page, 'compare-points-0')) >= 2000 && (await num(page, 'compare-points-1')) >= 2000);
+  const target = parseInt(process.env.COMPARE_STEPS || '3', 10);
+  await until(`${target} steps each`, 600_000, async () =>
+    (await num(page, 'compare-step-0')) >= target && (await num(page, 'compare-step-1')) >= target);
+  const rows = await page.getByTestId('compare-metrics').locator('tbody tr').count();
+  if (rows !== 2) throw new Error(`${rows} rows`);
+  const row = await page.getByTestId('compare-row-1').textContent();
+  if (!row.includes('without bias') || !row.includes('%')) throw new Error(`row: ${row}`);
+  // One evaluate: a Playwright click needs several gaps between the (seconds-long) CPU slices.
+  await page.evaluate(() => document.querySelector('[data-testid="compare-stop"]').click());
+  if (shots) {
+    await page.waitForTimeout(1000);
+    await page.getByTestId('compare').screenshot({ path: path.join(shots, 'compare.png') });
+  }
+  if (errors.length) throw new Error(errors.join(' | '));
+});
+
+await browser.close();
+close();
+if (failures) { console.log(`${failures} failed`); process.exit(1); }
+console.log('e2e panels: all passed');

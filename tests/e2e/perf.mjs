@@ -1,0 +1,79 @@
+// Measurements in a real browser (headless Chromium, served dist/), not pass/fail checks:
+//  1. plot rate: the page's plotly.js redrawing 10,000 points in 3-D (10 scatter3d traces,
+//     markers of size 2, as the embedding plot draws them) with Plotly.react, each update
+//     followed by an animation frame — updates per second;
+//  2. long tasks (PerformanceObserver 'longtask', registered before the app starts) while the
+//     page trains on the CPU backend for DURATION seconds (default 30): count, total, p50/p95/max,
+//     with the steps done and the embedding-plot updates drawn in that time.
+//
+//   node tests/e2e/perf.mjs            (after `trunk build`)
+import { serve, launch, until, num } from './harness.mjs';
+
+const seconds = parseFloat(process.env.DURATION || '30');
+const { base, close } = await serve(process.env.DIST || 'dist');
+const browser = await launch();
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+await page.addInitScript(() => {
+  window.__longtasks = [];
+  new PerformanceObserver(list => { for (const e of list.getEntries()) window.__longtasks.push([e.startTime, e.duration]); })
+    .observe({ type: 'longtask', buffered: true });
+});
+await page.goto(base + '?backend=cpu');
+await until('the data to load', 120_000, async () => await page.getByTestId('train').isEnabled());
+
+const rate = await page.evaluate(async () => {
+  const div = document.createElement('div');
+  div.style.cssText = 'width:800px;height:600px';
+  document.body.appendChild(div);
+  const n = 10000, classes = 10, frames = 40;
+  const pts = Array.from({ length: 3 * n }, () => (Math.random() - 0.5) * 4);
+  const traces = () => Array.from({ length: classes }, (_, c) => {
+    const x = [], y = [], z = [];
+    for (let i = c; i < n; i += classes) { x.push(pts[3 * i]); y.push(pts[3 * i + 1]); z.push(pts[3 * i + 2]); }
+    return { type: 'scatter3d', mode: 'markers', name: String(c), x, y, z, marker: { size: 2 } };
+  });
+  const layout = { uirevision: 'keep', margin: { l: 40, r: 10, t: 40, b: 30 } };
+  await Plotly.react(div, traces(), layout);
+  const frame = () => new Promise(r => requestAnimationFrame(() => r()));
+  await frame();
+  const t0 = performance.now();
+  let reactMs = 0;
+  for (let f = 0; f < frames; f++) {
+    for (let i = 0; i < pts.length; i++) pts[i] += (Math.random() - 0.5) * 0.05;
+    const a = performance.now();
+    await Plotly.react(div, traces(), layout);
+    reactMs += performance.now() - a;
+    await frame();
+  }
+  const total = performance.now() - t0;
+  const drawn = div.data.reduce((s, t) => s + t.x.length, 0);
+  div.remove();
+  return { frames, drawn, perSec: frames * 1000 / total, msPerUpdate: total / frames, reactMs: reactMs / frames };
+});
+console.log(`PLOT RATE (JS, plotly.js ${await page.evaluate(() => Plotly.version)}, ${rate.drawn} points 3-D): ` +
+  `${rate.perSec.toFixed(1)} updates/s, ${rate.msPerUpdate.toFixed(1)} ms/update (Plotly.react ${rate.reactMs.toFixed(1)} ms) over ${rate.frames} updates`);
+
+// Long tasks while training on the CPU backend.
+await page.evaluate(() => { window.__longtasks = []; });
+const updates0 = await num(page, 'plot-updates');
+const t0 = Date.now();
+await page.getByTestId('train').click();
+await page.waitForTimeout(seconds * 1000);
+// One evaluate (it waits for a gap between training slices): the numbers at this moment.
+const snap = await page.evaluate(() => {
+  const t = id => (document.querySelector(`[data-testid="${id}"]`) || {}).textContent || '?';
+  return { tasks: window.__longtasks.map(x => x[1]), steps: t('step-count'), updates: t('plot-updates'), metricsMs: t('metrics-ms') };
+});
+const elapsed = (Date.now() - t0) / 1000;
+await page.getByTestId('pause').click({ timeout: 120_000, noWaitAfter: true }).catch(() => {});
+const steps = parseInt(snap.steps, 10);
+const updates = parseInt(snap.updates, 10) - updates0;
+const metricsMs = snap.metricsMs;
+const tasks = snap.tasks.sort((a, b) => a - b);
+const q = p => tasks.length ? tasks[Math.min(tasks.length - 1, Math.floor(p * tasks.length))] : 0;
+const sum = tasks.reduce((s, d) => s + d, 0);
+console.log(`LONG TASKS while training (CPU backend, batch 128, ${elapsed.toFixed(1)} s, ${steps} steps, ${updates} plot updates, last metrics ${metricsMs} ms): ` +
+  `${tasks.length} long tasks, ${(sum / 1000).toFixed(1)} s in total (${(100 * sum / 1000 / elapsed).toFixed(0)} % of the time), ` +
+  `p50 ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${(tasks.at(-1) || 0).toFixed(0)} ms`);
+await browser.close();
+close();
