@@ -7,6 +7,10 @@ mod app;
 mod charts;
 mod controls;
 mod driver;
+mod gallery;
+mod keys;
+mod presenter;
+mod share;
 mod state;
 mod status;
 
