@@ -31,8 +31,9 @@ cargo test --locked
 stage "browser tests (wasm-bindgen-test in headless Chromium: CPU and WebGPU)"
 cargo test --locked $WASM
 
-stage "app build (trunk) and end-to-end smoke test of the served page"
+stage "app build (trunk) and end-to-end tests of the served page (smoke, share links)"
 trunk build
 node tests/e2e/smoke.mjs
+node tests/e2e/share.mjs   # share links, reproducibility, classroom mode, gallery
 
 stage "all passed in $((SECONDS - t0))s"
