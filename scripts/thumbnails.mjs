@@ -20,7 +20,7 @@ const only = flag('--only', '');
 const out = 'public/thumbs';
 fs.mkdirSync(out, { recursive: true });
 
-const { base, close } = await serve('dist');
+const { base, close } = await serve(process.env.DIST || 'dist');
 const browser = await launch();
 try {
   // The presets and their links, from the gallery itself.
