@@ -1,10 +1,11 @@
 // Makes the gallery's thumbnails, public/thumbs/<preset id>.png (240×180), after `trunk build`:
 // each preset's share link is opened with a short CPU budget (`steps=`, `autostart=1`), and once
-// the run has finished the embedding plot alone is captured, without title and legend.
+// the run has finished the embedding plot alone is captured, without title, legend and the loss
+// geometry (its lines would set the axes; the points should fill the picture).
 //
-//   node scripts/thumbnails.mjs [--steps 100] [--batch 64] [--only ID,ID]
+//   node scripts/thumbnails.mjs [--steps 60] [--batch 64] [--only ID,ID]
 //
-// About a minute per preset on one core (the CPU backend trains ~100 samples/s headless).
+// One to three minutes per preset (the CPU backend trains 25–100 samples/s headless, by load).
 import fs from 'node:fs';
 import path from 'node:path';
 import { serve, launch, until } from '../tests/e2e/harness.mjs';
@@ -14,7 +15,7 @@ const flag = (name, dflt) => {
   const i = args.indexOf(name);
   return i < 0 ? dflt : args[i + 1];
 };
-const steps = +flag('--steps', 100);
+const steps = +flag('--steps', 60);
 const batch = +flag('--batch', 64);
 const only = flag('--only', '');
 const out = 'public/thumbs';
@@ -34,7 +35,7 @@ try {
     if (only && !only.split(',').includes(id)) continue;
     const t = Date.now();
     const page = await browser.newPage({ viewport: { width: 960, height: 720 } });
-    await page.goto(`${base}${href}&bs=${batch}&steps=${steps}&ee=100000&np=1000&theme=light&autostart=1&backend=cpu`);
+    await page.goto(`${base}${href}&bs=${batch}&steps=${steps}&ee=100000&np=1000&geo=0&theme=light&autostart=1&backend=cpu`);
     await until(`${id} to finish`, 1_800_000,
       async () => /^[0-9a-f]{16}$/.test((await page.getByTestId('fingerprint').textContent()).trim()));
     const updates = +(await page.getByTestId('plot-updates').textContent());

@@ -5,6 +5,7 @@
 //
 //   node tests/e2e/share.mjs                 (after `trunk build`)
 //   DOCS_SHOTS=docs node tests/e2e/share.mjs also saves the README's screenshots into docs/
+//   ONLY=presenter node tests/e2e/share.mjs  runs the tests whose name contains "presenter"
 import path from 'node:path';
 import { serve, launch, until, num } from './harness.mjs';
 
@@ -16,6 +17,7 @@ const started = Date.now();
 let failures = 0;
 /** Runs `fn(page, errors, context)` in a fresh browser context (its own storage and cache). */
 async function check(name, fn, options = {}) {
+  if (process.env.ONLY && !name.includes(process.env.ONLY)) return;
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
   const errors = [];
@@ -149,7 +151,7 @@ await check('another seed differs from the link\'s fingerprint', async (page) =>
   if (!verdict.includes('differs')) throw new Error(`verdict: ${verdict}`);
 });
 
-await check('presenter view with a QR code, hidden controls and keyboard shortcuts', async (page) => {
+await check('classroom: presenter view with a QR code, hidden controls and keyboard shortcuts', async (page) => {
   await page.goto(base + '?v=1&bs=32&theme=light&hide=lr,bs,seed,sched,backend,params&presenter=1&backend=cpu');
   await ready(page);
   if (!(await page.evaluate(() => document.body.classList.contains('presenter')))) throw new Error('no presenter class');
@@ -188,7 +190,7 @@ await check('presenter view with a QR code, hidden controls and keyboard shortcu
   await page.getByTestId('qr-code').waitFor({ state: 'detached', timeout: 5_000 });
 }, { viewport: { width: 1280, height: 800 } });
 
-await check('gallery: every preset with a link; a card and the tour apply their settings', async (page) => {
+await check('gallery (dark theme): every preset with a link; a card and the tour apply their settings', async (page) => {
   await page.goto(base + '?v=1&backend=cpu&theme=dark');
   await ready(page);
   const cards = await page.getByTestId('gallery-card').count();
@@ -205,11 +207,16 @@ await check('gallery: every preset with a link; a card and the tour apply their 
   if (first === second) throw new Error('the tour did not move');
   expect('tour position', await page.getByTestId('tour-position').textContent(), `2 / ${cards}`);
   if (docs) {
-    await page.getByTestId('hide-controls').locator('summary').click();
+    // One step (→) to have an embedding to show, then the keyboard help open.
+    await page.keyboard.press('ArrowRight');
+    await until('the embedding after one step', 60_000, async () => (await num(page, 'points-count')) > 0
+      && (await page.getByTestId('step-count').textContent()).startsWith('1 /'));
     await page.getByTestId('help-button').click();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await new Promise(r => setTimeout(r, 1000));
     await page.screenshot({ path: path.join(docs, 'classroom-dark.png') });
   }
-}, { viewport: { width: 1280, height: 800 } });
+}, { viewport: { width: 1280, height: 960 } });
 
 await browser.close();
 close();
