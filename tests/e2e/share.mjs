@@ -200,6 +200,18 @@ await check('gallery (dark theme): every preset with a link; a card and the tour
   await page.getByTestId('gallery-activation-relu').click();
   expect('activation', await value(page, 'activation'), 'relu');
   await urlIs(page, `${href}&theme=dark&backend=cpu`);
+  // Keyboard operation: Tab reaches Copy link, with a visible focus ring; Enter presses it.
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  let focused = null;
+  for (let i = 0; i < 80 && focused !== 'copy-link'; i++) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate(() => document.activeElement?.dataset?.testid ?? null);
+  }
+  expect('focus after Tabs', focused, 'copy-link');
+  const ring = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  if (ring === 'none') throw new Error('no visible focus ring');
+  await page.keyboard.press('Enter');
+  await page.getByTestId('link-text').waitFor({ timeout: 5_000 });
   await page.getByTestId('tour-start').click();
   const first = await page.getByTestId('tour-title').textContent();
   await page.getByTestId('tour-next').click();
