@@ -195,6 +195,13 @@ await check('gallery (dark theme): every preset with a link; a card and the tour
   await ready(page);
   const cards = await page.getByTestId('gallery-card').count();
   if (cards < 10) throw new Error(`only ${cards} cards`);
+  // Every card has its thumbnail (lazy: scrolled into view first).
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await until('every thumbnail', 20_000, () => page.evaluate(n => {
+    const imgs = [...document.querySelectorAll('.card img')];
+    return imgs.length === n && imgs.every(i => i.complete && i.naturalWidth === 240);
+  }, cards));
+  await page.evaluate(() => window.scrollTo(0, 0));
   const href = await page.getByTestId('gallery-activation-relu').getAttribute('href');
   if (!href.startsWith('?v=1&') || !href.includes('act=relu')) throw new Error(`relu link: ${href}`);
   await page.getByTestId('gallery-activation-relu').click();
