@@ -31,10 +31,11 @@ cargo test --locked
 stage "browser tests (wasm-bindgen-test in headless Chromium: CPU and WebGPU)"
 cargo test --locked $WASM
 
-stage "app build (trunk) and end-to-end tests of the served page (smoke; data: cache, datasets, bad files, your files)"
+stage "app build (trunk) and end-to-end tests of the served page (smoke; data; panels; share links)"
 trunk build
 node tests/e2e/smoke.mjs
-node tests/e2e/data.mjs
-node tests/e2e/panels.mjs
+node tests/e2e/data.mjs    # cache, datasets, bad files, your files
+node tests/e2e/panels.mjs  # metrics, export, side by side
+node tests/e2e/share.mjs   # share links, reproducibility, classroom mode, gallery
 
 stage "all passed in $((SECONDS - t0))s"

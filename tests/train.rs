@@ -250,6 +250,43 @@ fn run_to_end_finishes_an_epoch_of_a_tiny_dataset() {
     }
 }
 
+/// `max_steps` ends a run early (with its final embedding), and the same configuration gives
+/// the same fingerprint twice — what a share link with `steps=` and `fp=` relies on.
+#[test]
+fn max_steps_ends_the_run_and_the_fingerprint_repeats() {
+    let full = common::mnist();
+    let mut tiny = (*full).clone();
+    tiny.train = full.train.head(320);
+    tiny.test = full.test.head(60);
+    let tiny = Arc::new(tiny);
+    let config = TrainConfig {
+        batch_size: 32,
+        eval_points: 60,
+        eval_every: 100,
+        max_steps: 2,
+        ..TrainConfig::default()
+    };
+    let run = |config: TrainConfig| {
+        let mut s = Session::new(config, backend::cpu());
+        s.set_dataset(tiny.clone());
+        let events = pollster::block_on(run_to_end(&mut s));
+        assert_eq!(s.state(), RunState::Finished);
+        assert_eq!(s.trainer().map(|t| t.total_steps()), Some(2));
+        let Some(Event::Embedding(e)) = events
+            .iter()
+            .rev()
+            .find(|e| matches!(e, Event::Embedding(_)))
+        else {
+            panic!("no final embedding")
+        };
+        assert_eq!(e.step, 2);
+        playground::metrics::fingerprint(e.accuracy(), &e.points, 50 * e.dim)
+    };
+    let a = run(config.clone());
+    assert_eq!(a, run(config.clone()));
+    assert_ne!(a, run(TrainConfig { seed: 2, ..config }));
+}
+
 /// The decision regions and margin wedges are drawn from `viz::predict`, which re-implements
 /// each head's scoring rule on the read-back geometry. It must agree with the trainer's own
 /// predictions (the arg-max of the loss's tensor scores) for every loss, in 2-D and 3-D.

@@ -767,3 +767,70 @@ async fn panels_measure_plot_rate_and_metrics_cost() {
     }
     div.remove();
 }
+
+/// The page reads its share link from the address bar: settings, hidden controls, and a notice
+/// with one line per corrected value.
+#[wasm_bindgen_test]
+async fn app_reads_the_share_link_in_the_address_bar() {
+    let w = web_sys::window().unwrap();
+    let history = w.history().unwrap();
+    let before = w.location().href().unwrap();
+    history
+        .replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some("?v=1&bs=99999&d=3&hide=lr,bogus&zzz=1"),
+        )
+        .unwrap();
+    load_plotly();
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    let ds = mnist();
+    leptos::mount::mount_to(root.clone().unchecked_into(), move || {
+        view! { <App source=DataSource::Memory(ds.clone()) backend=BackendChoice::Cpu /> }
+    })
+    .forget();
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&before))
+        .unwrap();
+    wait_for("the link notice", 10.0, || {
+        root.query_selector("[data-testid='link-notice']")
+            .unwrap()
+            .is_some()
+    })
+    .await;
+    let lines: Vec<String> = {
+        let list = root
+            .query_selector_all("[data-testid='link-correction']")
+            .unwrap();
+        (0..list.length())
+            .map(|i| list.item(i).unwrap().text_content().unwrap())
+            .collect()
+    };
+    for key in ["bs=99999", "hide=bogus", "zzz=1"] {
+        assert!(lines.iter().any(|l| l.starts_with(key)), "{key}: {lines:?}");
+    }
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let value = |id: &str| {
+        js_sys::Reflect::get(&by_testid(&root, id), &"value".into())
+            .unwrap()
+            .as_string()
+            .unwrap()
+    };
+    wait_for("the clamped batch size and the dimension", 5.0, || {
+        value("batch") == "1024" && value("dim") == "3"
+    })
+    .await;
+    // Hidden controls are not displayed (no layout box), the others are.
+    assert!(by_testid(&root, "lr").offset_parent().is_none());
+    assert!(by_testid(&root, "batch").offset_parent().is_some());
+    by_testid(&root, "link-notice-close").click();
+    wait_for("the notice to close", 5.0, || {
+        root.query_selector("[data-testid='link-notice']")
+            .unwrap()
+            .is_none()
+    })
+    .await;
+    // Its style sheet of hidden controls goes with it.
+    root.remove();
+}

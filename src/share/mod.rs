@@ -18,7 +18,7 @@
 //! | `v` | link version (absent: version 0, see [`version`]) | — |
 //! | `loss` | loss id (`softmax`, `arcface`, …; parameters at their defaults) | `softmax` |
 //! | *param* | a loss parameter by its serde name (`scale`, `margin_rad`, `mining`, …), range from its `ParamSpec` | the loss's |
-//! | `ds` `d` `act` `lr` `bs` `ep` `seed` `ee` `np` | the [`TrainConfig::FIELDS`] (dataset, dim, activation, learning rate, batch size, epochs, seed, eval every, eval points); the serde names (`dim`, `batch_size`, …) are read as aliases | [`TrainConfig::default`] |
+//! | `ds` `d` `act` `lr` `sched` `bs` `ep` `steps` `seed` `ee` `np` `tb` `aug` | the [`TrainConfig::FIELDS`] (dataset, dim, activation, learning rate, schedule, batch size, epochs, step cap (`0`: none), seed, eval every, eval points, CIFAR batches, augmentation); the serde names (`dim`, `batch_size`, …) are read as aliases | [`TrainConfig::default`] |
 //! | `cam` | 3-D camera: 9 numbers `eye,center,up`, each in ±[`CAMERA_LIMIT`] | plot's own |
 //! | `geo`, `reg` | draw the loss geometry / the decision regions | `1`, `0` |
 //! | `theme` | `auto`, `light`, `dark` | `auto` |

@@ -26,6 +26,10 @@ pub struct TrainConfig {
     pub batch_size: usize,
     /// Epochs to train before stopping. Default 1; valid `1..=100`.
     pub epochs: usize,
+    /// Stop after this many steps even if epochs remain; `0` (the default) lets the epochs
+    /// decide. Valid `0..=1000000`. For short, reproducible runs (share links with `steps=`,
+    /// the end-to-end tests, thumbnails); the cosine schedule spans the shorter run.
+    pub max_steps: usize,
     /// Seed of weights and batch order.
     pub seed: u64,
     /// Steps between two embeddings of the test subset. Default 20; valid `1..=10000`.
@@ -53,6 +57,7 @@ impl Default for TrainConfig {
             lr_schedule: LrSchedule::Constant,
             batch_size: 128,
             epochs: 1,
+            max_steps: 0,
             seed: 1,
             eval_every: 20,
             eval_points: 2000,
@@ -231,6 +236,7 @@ impl TrainConfig {
         FieldSpec::new("lr_schedule", "sched", FieldKind::Choice(schedule_ids)),
         FieldSpec::int("batch_size", "bs", 1, 1024),
         FieldSpec::int("epochs", "ep", 1, 100),
+        FieldSpec::int("max_steps", "steps", 0, 1_000_000),
         FieldSpec::int("seed", "seed", 0, u64::MAX),
         FieldSpec::int("eval_every", "ee", 1, 10_000),
         FieldSpec::int("eval_points", "np", 1, 10_000),
@@ -353,5 +359,12 @@ mod tests {
         assert!(d.with_field("act", serde_json::json!("relu")).is_ok());
         assert!(d.with_field("act", serde_json::json!("gelu")).is_err());
         assert!(d.with_field("loss", serde_json::json!("softmax")).is_err());
+        assert_eq!(
+            d.with_field("steps", serde_json::json!(20))
+                .unwrap()
+                .max_steps,
+            20
+        );
+        assert!(d.with_field("steps", serde_json::json!(-1)).is_err());
     }
 }

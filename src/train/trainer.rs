@@ -360,14 +360,20 @@ impl Trainer {
         self.sampler.epoch() as f64 + self.sampler.progress()
     }
 
-    /// Steps the whole run takes.
+    /// Steps the whole run takes: its epochs, or [`TrainConfig::max_steps`] when that is
+    /// set and shorter.
     pub fn total_steps(&self) -> usize {
-        self.sampler.batches_per_epoch(self.config.batch_size) * self.config.epochs
+        let epochs = self.sampler.batches_per_epoch(self.config.batch_size) * self.config.epochs;
+        match self.config.max_steps {
+            0 => epochs,
+            cap => epochs.min(cap),
+        }
     }
 
-    /// Whether every configured epoch is done.
+    /// Whether every configured epoch is done, or the step cap reached.
     pub fn finished(&self) -> bool {
         self.sampler.epoch() >= self.config.epochs
+            || (self.config.max_steps > 0 && self.step >= self.config.max_steps)
     }
 
     /// Training throughput so far, in samples per second of step time.

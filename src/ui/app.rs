@@ -7,7 +7,10 @@ use leptos::prelude::*;
 use super::charts::{Curves, EmbeddingPlot};
 use super::controls::{Buttons, PresetPicker, Settings};
 use super::data_panel::DataPanel;
+use super::gallery::Gallery;
 use super::hover::HoverThumb;
+use super::presenter::ClassroomPanel;
+use super::share::LinkNotice;
 use super::state::{BackendChoice, Ui};
 use super::status::{ErrorBanner, Progress, StatusLine};
 use crate::data::{Dataset, DatasetKind};
@@ -35,9 +38,13 @@ pub fn App(
     #[prop(optional)]
     config: Option<TrainConfig>,
 ) -> impl IntoView {
-    let ui = Ui::new(config.unwrap_or_default());
-    ui.backend_choice.set(backend.unwrap_or_else(url_backend));
+    // The link opened (`?v=1&…`): its settings unless the caller gives its own.
+    let link = super::share::initial();
+    let ui = Ui::new(config.unwrap_or_else(|| link.state.config.clone()));
+    ui.backend_choice.set(backend.unwrap_or(link.state.backend));
     provide_context(ui);
+    let link = super::share::provide(ui, link);
+    super::keys::install(ui, link);
     let (tx, rx) = futures::channel::mpsc::unbounded();
     ui.tx.set_value(Some(tx));
     super::driver::spawn(ui, rx);
@@ -56,6 +63,7 @@ pub fn App(
             </p>
         </header>
         <ErrorBanner retry=retry />
+        <LinkNotice />
         <main class="layout">
             <aside class="panel">
                 <PresetPicker />
@@ -64,6 +72,7 @@ pub fn App(
                 <Progress />
                 <StatusLine />
                 <DataPanel />
+                <ClassroomPanel />
             </aside>
             <section class="plots">
                 <EmbeddingPlot />
@@ -73,20 +82,12 @@ pub fn App(
             </section>
         </main>
         <super::compare::ComparePanel />
+        <Gallery />
         <footer class="credits">
             {DatasetKind::ALL.map(|k| format!("{}: {}. ", k.title(), k.credit()))}
             "Runs entirely in your browser; nothing is uploaded."
         </footer>
     }
-}
-
-fn url_backend() -> BackendChoice {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok())
-        .and_then(|p| p.get("backend"))
-        .map(|b| BackendChoice::from_id(&b))
-        .unwrap_or(BackendChoice::Auto)
 }
 
 fn load_data(ui: Ui, source: DataSource) -> super::data_panel::Data {

@@ -10,8 +10,12 @@ mod controls;
 mod data_panel;
 mod driver;
 pub mod export;
+mod gallery;
 mod hover;
+mod keys;
 pub mod metrics_panel;
+mod presenter;
+mod share;
 mod state;
 mod status;
 

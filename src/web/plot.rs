@@ -19,6 +19,84 @@ extern "C" {
         layout: JsValue,
         config: JsValue,
     ) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(catch, js_namespace = Plotly, js_name = relayout)]
+    fn plotly_relayout(root: &web_sys::HtmlElement, update: JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Page-wide look of every plot, set by the page (theme, the link's 3-D camera) and applied
+/// by [`react`] on top of each figure.
+#[derive(Default)]
+struct PageStyle {
+    dark: bool,
+    /// `scene.camera` of 3-D plots, as plotly's JSON.
+    camera: Option<serde_json::Value>,
+}
+
+thread_local! {
+    static STYLE: std::cell::RefCell<PageStyle> = std::cell::RefCell::new(PageStyle::default());
+}
+
+/// Background and text colours of the theme.
+fn theme_colors(dark: bool) -> serde_json::Value {
+    let (bg, fg) = if dark {
+        ("#1e2128", "#e8e8ea")
+    } else {
+        ("#ffffff", "#222222")
+    };
+    serde_json::json!({ "paper_bgcolor": bg, "plot_bgcolor": bg, "font.color": fg })
+}
+
+/// Dark or light plots from now on; redraws the colours of every plot on the page.
+pub fn set_dark(dark: bool) {
+    let changed = STYLE.with(|s| std::mem::replace(&mut s.borrow_mut().dark, dark) != dark);
+    if !changed || !plotly_loaded() {
+        return;
+    }
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(plots) = doc.query_selector_all(".js-plotly-plot") else {
+        return;
+    };
+    let Ok(update) = js_sys::JSON::parse(&theme_colors(dark).to_string()) else {
+        return;
+    };
+    for i in 0..plots.length() {
+        if let Some(el) = plots
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = plotly_relayout(&el, update.clone());
+        }
+    }
+}
+
+/// The camera of 3-D plots (`eye`, `center`, `up`); `None` is plotly's default. The user's
+/// own rotation survives updates (`uirevision`).
+pub fn set_camera(camera: Option<([f64; 3], [f64; 3], [f64; 3])>) {
+    let xyz = |p: [f64; 3]| serde_json::json!({ "x": p[0], "y": p[1], "z": p[2] });
+    let json = camera.map(|(eye, center, up)| {
+        serde_json::json!({ "eye": xyz(eye), "center": xyz(center), "up": xyz(up) })
+    });
+    STYLE.with(|s| s.borrow_mut().camera = json);
+}
+
+/// Puts the page style on a figure's JSON.
+fn apply_style(fig: &mut serde_json::Value) {
+    STYLE.with(|s| {
+        let s = s.borrow();
+        let colors = theme_colors(s.dark);
+        fig["layout"]["paper_bgcolor"] = colors["paper_bgcolor"].clone();
+        fig["layout"]["plot_bgcolor"] = colors["plot_bgcolor"].clone();
+        fig["layout"]["font"]["color"] = colors["font.color"].clone();
+        let is_3d = fig["data"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|t| t["type"] == "scatter3d"));
+        if is_3d && let Some(cam) = &s.camera {
+            fig["layout"]["scene"]["camera"] = cam.clone();
+        }
+    });
 }
 
 /// Whether plotly.js is loaded on this page.
@@ -37,6 +115,7 @@ pub async fn react(root: &web_sys::HtmlElement, plot: &Plot) -> Result<(), Strin
     let mut fig: serde_json::Value =
         serde_json::from_str(&plot.to_json()).map_err(|e| format!("plot JSON: {e}"))?;
     fig["layout"]["uirevision"] = "keep".into();
+    apply_style(&mut fig);
     let to_js = |v: &serde_json::Value| {
         js_sys::JSON::parse(&v.to_string()).map_err(|e| super::fetch::js_error(&e))
     };
