@@ -212,6 +212,23 @@ impl ImageSet {
         &self.images[i * n..(i + 1) * n]
     }
 
+    /// Image `i` as interleaved RGBA bytes for a canvas: colour images are read from their
+    /// R, G and B planes, grey images repeat their one channel; alpha is opaque.
+    pub fn rgba(&self, i: usize) -> Vec<u8> {
+        let img = self.image(i);
+        let plane = self.height * self.width;
+        let mut out = Vec::with_capacity(plane * 4);
+        for p in 0..plane {
+            let (r, g, b) = if self.channels >= 3 {
+                (img[p], img[plane + p], img[2 * plane + p])
+            } else {
+                (img[p], img[p], img[p])
+            };
+            out.extend_from_slice(&[r, g, b, 255]);
+        }
+        out
+    }
+
     /// Builds a grey-scale split from an IDX image file (`[N, H, W]`) and label file (`[N]`).
     ///
     /// # Errors
@@ -490,4 +507,31 @@ pub fn channel_stats(set: &ImageSet) -> (Vec<f32>, Vec<f32>) {
         .map(|(q, m)| ((q / n / (255.0 * 255.0) - m * m).max(1e-12)).sqrt() as f32)
         .collect();
     (mean.into_iter().map(|m| m as f32).collect(), std)
+}
+
+#[cfg(test)]
+mod rgba_tests {
+    use super::ImageSet;
+
+    #[test]
+    fn rgba_interleaves_planes_and_repeats_grey() {
+        // One 1×2 colour image: R plane [1, 2], G [3, 4], B [5, 6].
+        let colour = ImageSet {
+            images: vec![1, 2, 3, 4, 5, 6],
+            labels: vec![0],
+            channels: 3,
+            height: 1,
+            width: 2,
+        };
+        assert_eq!(colour.rgba(0), [1, 3, 5, 255, 2, 4, 6, 255]);
+        // Two 1×2 grey images; the second is [7, 8].
+        let grey = ImageSet {
+            images: vec![0, 0, 7, 8],
+            labels: vec![0, 1],
+            channels: 1,
+            height: 1,
+            width: 2,
+        };
+        assert_eq!(grey.rgba(1), [7, 7, 7, 255, 8, 8, 8, 255]);
+    }
 }

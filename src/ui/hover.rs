@@ -24,22 +24,6 @@ struct Hovered {
     predicted: String,
 }
 
-/// Image `i` of `set` as RGBA bytes (grey images repeat their one channel).
-pub fn thumbnail_rgba(set: &ImageSet, i: usize) -> Vec<u8> {
-    let img = set.image(i);
-    let plane = set.height * set.width;
-    let mut out = Vec::with_capacity(plane * 4);
-    for p in 0..plane {
-        let (r, g, b) = if set.channels >= 3 {
-            (img[p], img[plane + p], img[2 * plane + p])
-        } else {
-            (img[p], img[p], img[p])
-        };
-        out.extend_from_slice(&[r, g, b, 255]);
-    }
-    out
-}
-
 /// The class-trace name and point number of a `plotly_hover` event's first point.
 fn hovered_point(ev: &JsValue) -> Option<(String, usize)> {
     let points = Reflect::get(ev, &"points".into()).ok()?;
@@ -54,7 +38,7 @@ fn draw(canvas: &web_sys::HtmlCanvasElement, set: &ImageSet, i: usize) -> Option
     canvas.set_width(set.width as u32);
     canvas.set_height(set.height as u32);
     let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-    let rgba = thumbnail_rgba(set, i);
+    let rgba = set.rgba(i);
     let img = web_sys::ImageData::new_with_u8_clamped_array(
         wasm_bindgen::Clamped(&rgba),
         set.width as u32,
