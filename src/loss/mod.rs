@@ -96,7 +96,7 @@ pub struct LossOutput {
 
 /// What to draw in the embedded space for a loss's head: plain data, row-major, `classes × dim`
 /// matrices. Absent parts are `None`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Geometry {
     /// Embedding dimension `d`.
     pub dim: usize,
@@ -124,7 +124,7 @@ pub struct Geometry {
 /// How an angular-margin loss modifies the target class's cosine during training. Class
 /// scores at inference are the plain cosines; the margin only shapes training, and the page
 /// draws where it is satisfied as wedges around the class directions (2-D).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Margin {
     /// CosFace: `cos θ − m`.
     Cosine(f64),

@@ -6,12 +6,14 @@
 //! machine around it: it turns commands into steps and steps into events.
 
 mod config;
+pub mod host;
 pub mod probe;
 pub mod record;
 mod session;
 mod trainer;
 
 pub use config::{FieldKind, FieldSpec, LrSchedule, TrainConfig};
+pub use host::{CompareUpdate, FromHost, Host, ToHost};
 pub use record::{Checkpoint, CheckpointError};
 pub use session::{Command, Event, RunState, Session, run_to_end};
 pub use trainer::{Embedding, StepStats, TrainError, Trainer, images_tensor, normalized_tensor};

@@ -47,7 +47,7 @@ pub enum RunState {
 }
 
 /// What the session reports.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Event {
     /// The state changed.
     State(RunState),

@@ -52,7 +52,7 @@ pub enum TrainError {
 }
 
 /// Figures of one training step.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StepStats {
     /// Steps completed, this one included.
     pub step: usize,
@@ -71,7 +71,7 @@ pub struct StepStats {
 }
 
 /// Embeddings of the fixed test subset at one moment of training.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Embedding {
     /// Step after which it was taken.
     pub step: usize,
