@@ -22,6 +22,7 @@ use crate::metrics::{EmbeddingMetrics, MetricsConfig};
 pub const METRICS_MIN_INTERVAL_MS: f64 = 1000.0;
 
 /// Messages to the host.
+#[allow(clippy::large_enum_variant)] // built once, moved once: boxing buys nothing
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ToHost {
     /// A command for the page's run.
@@ -38,6 +39,7 @@ pub enum ToHost {
 }
 
 /// What happened to one run of a comparison.
+#[allow(clippy::large_enum_variant)] // built once, moved once: boxing buys nothing
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum CompareUpdate {
     /// Steps done.
@@ -56,6 +58,7 @@ pub enum CompareUpdate {
 }
 
 /// Messages from the host.
+#[allow(clippy::large_enum_variant)] // built once, moved once: boxing buys nothing
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum FromHost {
     /// An event of the page's run.

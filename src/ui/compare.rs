@@ -1,6 +1,6 @@
 //! Side by side: 2–4 runs that differ in one setting, trained with the same seed and batch
-//! order on the CPU backend, their steps interleaved fairly (one slice of work each in turn,
-//! yielding to the browser between), each plotted in its own small plotly graph with the 3-D
+//! order by the host ([`crate::train::Host`], in the training worker, on the page's backend),
+//! their steps interleaved fairly (one slice of work each in turn), each plotted in its own small plotly graph with the 3-D
 //! cameras kept in step, and one shared metrics table (rows = runs).
 //!
 //! Entry points: the `compare-select` control of [`ComparePanel`] (the paper's comparisons from
@@ -15,15 +15,14 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::metrics_panel::{Unit, format_value, scalar};
-use super::state::Ui;
+use super::state::{Msg, Ui};
 use crate::data::Dataset;
-use crate::export::embedding_metrics;
-use crate::metrics::{EmbeddingMetrics, MetricsConfig};
+use crate::metrics::EmbeddingMetrics;
 use crate::presets;
 use crate::share::Compare;
-use crate::train::{Command, Embedding, Event, RunState, Session, TrainConfig};
+use crate::train::{Command, CompareUpdate, Embedding, RunState, TrainConfig};
 use crate::viz::{class_series, geometry_overlays};
-use crate::web::{plot, yield_now};
+use crate::web::plot;
 
 /// One run of a comparison, as the page shows it.
 #[derive(Debug, Clone)]
@@ -55,17 +54,20 @@ pub struct CompareUi {
     pub runs: RwSignal<Vec<RunView>>,
     /// Whether the runs are training.
     pub running: RwSignal<bool>,
-    /// Bumped by every start and stop: a driver whose generation is stale ends.
+    /// Bumped by every start and stop: news of another generation is stale.
     pub generation: RwSignal<u64>,
+    /// The page (to reach the host).
+    ui: Ui,
 }
 
 impl CompareUi {
-    fn new() -> Self {
+    fn new(ui: Ui) -> Self {
         Self {
             title: RwSignal::new(None),
             runs: RwSignal::new(Vec::new()),
             running: RwSignal::new(false),
             generation: RwSignal::new(0),
+            ui,
         }
     }
 
@@ -73,6 +75,7 @@ impl CompareUi {
     pub fn stop(&self) {
         self.generation.update(|g| *g += 1);
         self.running.set(false);
+        self.ui.send(Msg::StopCompare);
     }
 }
 
@@ -88,16 +91,6 @@ thread_local! {
 /// Remembers the page's dataset for comparisons (called by the training driver).
 pub fn set_dataset(ds: Arc<Dataset>) {
     DATASET.with(|d| *d.borrow_mut() = Some(ds));
-}
-
-/// Metrics settings of the compared runs: a smaller budget than the main panel's, since up to
-/// four embeddings are scored.
-fn compare_metrics_config() -> MetricsConfig {
-    MetricsConfig {
-        retrieval_sample: 500,
-        silhouette_sample: 300,
-        ..MetricsConfig::default()
-    }
 }
 
 /// Starts a side-by-side comparison of `base` with `compare.key` set to each of
@@ -143,93 +136,65 @@ pub fn start_runs(
             runs.len()
         ));
     }
-    let ds = DATASET
-        .with(|d| d.borrow().clone())
-        .ok_or("the data are not loaded yet")?;
+    if DATASET.with(|d| d.borrow().is_none()) {
+        return Err("the data are not loaded yet".into());
+    }
     state.stop();
     let generation = state.generation.get_untracked();
-    let mut sessions = Vec::new();
-    let mut views = Vec::new();
-    for (label, config) in runs {
-        let mut s = Session::new(config.clone(), crate::backend::cpu());
-        s.set_dataset(ds.clone());
-        s.handle(Command::Start);
-        sessions.push(s);
-        views.push(RunView {
-            label,
-            config,
+    let views = runs
+        .iter()
+        .map(|(label, config)| RunView {
+            label: label.clone(),
+            config: config.clone(),
             step: 0,
             embedding: None,
             metrics: None,
             version: 0,
             state: RunState::Running,
             error: None,
-        });
-    }
+        })
+        .collect();
     state.runs.set(views);
     state.title.set(Some(title));
     state.running.set(true);
-    leptos::task::spawn_local(drive(state, generation, sessions));
+    state.ui.send(Msg::Compare {
+        generation,
+        runs: runs.into_iter().map(|(_, c)| c).collect(),
+    });
     Ok(())
 }
 
-/// Interleaves the sessions fairly: one slice of work each in turn, a yield after each.
-async fn drive(state: CompareUi, generation: u64, mut sessions: Vec<Session>) {
-    loop {
-        let mut any = false;
-        for (i, s) in sessions.iter_mut().enumerate() {
-            if state.generation.get_untracked() != generation {
-                return;
-            }
-            if !s.wants_work() {
-                continue;
-            }
-            any = true;
-            let events = s.work().await;
-            apply(state, i, events);
-            yield_now().await;
-        }
-        if !any {
-            break;
-        }
+/// Applies the host's news of run `i` of comparison `generation` (stale news is dropped).
+pub fn apply_update(generation: u64, i: usize, update: CompareUpdate) {
+    let Some(state) = PANEL.with(|p| *p.borrow()) else {
+        return;
+    };
+    if state.generation.get_untracked() != generation {
+        return;
     }
-    if state.generation.get_untracked() == generation {
-        state.running.set(false);
-    }
+    state.runs.update(|r| {
+        let Some(r) = r.get_mut(i) else {
+            return;
+        };
+        match update {
+            CompareUpdate::Step(step) => r.step = step,
+            CompareUpdate::State(s) => r.state = s,
+            CompareUpdate::Error(m) => r.error = Some(m),
+            CompareUpdate::Embedding { embedding, metrics } => {
+                r.embedding = Some(Arc::new(embedding));
+                r.metrics = metrics.map(Arc::new);
+                r.version += 1;
+            }
+        }
+    });
 }
 
-fn apply(state: CompareUi, i: usize, events: Vec<Event>) {
-    for e in events {
-        match e {
-            Event::Step(s) => state.runs.update(|r| {
-                if let Some(r) = r.get_mut(i) {
-                    r.step = s.step;
-                }
-            }),
-            Event::Embedding(emb) => {
-                let m = embedding_metrics(&emb, &compare_metrics_config())
-                    .ok()
-                    .map(Arc::new);
-                state.runs.update(|r| {
-                    if let Some(r) = r.get_mut(i) {
-                        r.embedding = Some(Arc::new(emb));
-                        r.metrics = m;
-                        r.version += 1;
-                    }
-                });
-            }
-            Event::State(s) => state.runs.update(|r| {
-                if let Some(r) = r.get_mut(i) {
-                    r.state = s;
-                }
-            }),
-            Event::Error(m) | Event::DeviceLost(m) => state.runs.update(|r| {
-                if let Some(r) = r.get_mut(i) {
-                    r.error = Some(m);
-                }
-            }),
-            Event::Checkpoint(_) | Event::Loaded { .. } => {}
-        }
+/// The host says comparison `generation` has no run left training.
+pub fn done(generation: u64) {
+    if let Some(state) = PANEL.with(|p| *p.borrow())
+        && state.generation.get_untracked() == generation
+    {
+        state.running.set(false);
     }
 }
 
@@ -238,10 +203,10 @@ fn apply(state: CompareUi, i: usize, events: Vec<Event>) {
 #[component]
 pub fn ComparePanel() -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let state = CompareUi::new();
+    let state = CompareUi::new(ui);
     provide_context(state);
     PANEL.with(|p| *p.borrow_mut() = Some(state));
-    // One run at a time on the main thread: pause the single run while comparing.
+    // The compared runs get the machine: pause the page's own run while comparing.
     Effect::new(move |_| {
         if state.running.get() {
             ui.command(Command::Pause);

@@ -1,15 +1,13 @@
 //! The live embedding-metrics panel: scalars, per-class accuracy and a confusion matrix of the
-//! latest test-subset embedding ([`crate::export::embedding_metrics`]), computed off the
-//! rendering path and throttled so it takes at most about a tenth of the main thread.
+//! latest test-subset embedding ([`crate::export::embedding_metrics`]), computed by the host
+//! next to the training (in the Web Worker), not on the page's thread.
 
 use std::sync::Arc;
 
 use leptos::prelude::*;
 
 use super::state::Ui;
-use crate::export::{embedding_metrics, live_metrics_config};
 use crate::metrics::{Classification, EmbeddingMetrics};
-use crate::web::{now_ms, yield_now};
 
 /// State the metrics panel and the export bar share (provided by [`RunPanels`]).
 #[derive(Clone, Copy)]
@@ -23,7 +21,7 @@ pub struct Panels {
 }
 
 impl Panels {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             metrics: RwSignal::new(None),
             metrics_step: RwSignal::new(None),
@@ -31,10 +29,6 @@ impl Panels {
         }
     }
 }
-
-/// Fewest milliseconds between two metric computations; a slow computation spaces them
-/// further (ten times its own duration).
-const MIN_INTERVAL_MS: f64 = 1000.0;
 
 /// The rows of the scalar table: metric name (as in [`EmbeddingMetrics::scalars`]), label, unit.
 pub const ROWS: [(&str, &str, Unit); 17] = [
@@ -126,72 +120,19 @@ pub fn scalar(m: &EmbeddingMetrics, name: &str) -> Option<f64> {
 /// The metrics panel and the export bar, sharing one [`Panels`] context.
 #[component]
 pub fn RunPanels() -> impl IntoView {
-    provide_context(Panels::new());
+    provide_context(expect_context::<Ui>().panels);
     view! {
         <super::export::ExportBar />
         <MetricsPanel />
     }
 }
 
-/// Scores every new embedding (throttled) and shows the numbers.
+/// Shows the numbers of the latest embedding scored (by the host, next to the training:
+/// [`crate::train::Host`], throttled there).
 #[component]
 pub fn MetricsPanel() -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let panels = use_context::<Panels>().unwrap_or_else(|| {
-        let p = Panels::new();
-        provide_context(p);
-        p
-    });
-    // Each new embedding bumps the generation; one task at a time scores the latest.
-    let generation = StoredValue::new(0u64);
-    let busy = StoredValue::new(false);
-    let last = StoredValue::new(f64::NEG_INFINITY);
-    let interval = StoredValue::new(MIN_INTERVAL_MS);
-    Effect::new(move |_| {
-        let present = ui.embedding.with(|e| e.is_some());
-        generation.update_value(|g| *g += 1);
-        if !present {
-            panels.metrics.set(None);
-            panels.metrics_step.set(None);
-            return;
-        }
-        if busy.get_value() {
-            return;
-        }
-        busy.set_value(true);
-        leptos::task::spawn_local(async move {
-            loop {
-                let wait = interval.get_value() - (now_ms() - last.get_value());
-                if wait > 0.0 {
-                    gloo_timers::future::TimeoutFuture::new(wait as u32).await;
-                }
-                // Let the plot draw first.
-                yield_now().await;
-                let seen = generation.get_value();
-                let Some(emb) = ui.embedding.get_untracked() else {
-                    break;
-                };
-                let t0 = now_ms();
-                let result = embedding_metrics(&emb, &live_metrics_config());
-                let ms = now_ms() - t0;
-                last.set_value(now_ms());
-                interval.set_value(MIN_INTERVAL_MS.max(10.0 * ms));
-                match result {
-                    Ok(m) => {
-                        panels.metrics.set(Some(Arc::new(m)));
-                        panels.metrics_step.set(Some(emb.step));
-                        panels.metrics_ms.set(Some(ms));
-                    }
-                    Err(e) => ui.error.set(Some(format!("embedding metrics: {e}"))),
-                }
-                if generation.get_value() == seen {
-                    break;
-                }
-            }
-            busy.set_value(false);
-        });
-    });
-
+    let panels = ui.panels;
     let names = move || ui.class_names.get();
     let body = move || {
         let m = panels.metrics.get()?;

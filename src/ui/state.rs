@@ -30,6 +30,15 @@ pub enum Msg {
     Dataset(std::sync::Arc<crate::data::Dataset>),
     /// Use this backend from now on.
     Backend(BackendChoice),
+    /// Start a side-by-side comparison of these runs (see [`super::compare`]).
+    Compare {
+        /// Tags the comparison's messages.
+        generation: u64,
+        /// The runs' settings.
+        runs: Vec<TrainConfig>,
+    },
+    /// Stop the comparison.
+    StopCompare,
 }
 
 /// All page state.
@@ -67,6 +76,10 @@ pub struct Ui {
     pub show_regions: RwSignal<bool>,
     /// The paper-comparison preset last chosen (see [`crate::presets`]).
     pub preset: RwSignal<Option<&'static str>>,
+    /// Live embedding metrics (computed by the host, next to the training).
+    pub panels: super::metrics_panel::Panels,
+    /// Where training runs: "in a Web Worker", or in the page and why.
+    pub host_place: RwSignal<String>,
     /// Channel to the driver.
     pub tx: StoredValue<Option<UnboundedSender<Msg>>, LocalStorage>,
 }
@@ -91,6 +104,8 @@ impl Ui {
             show_geometry: RwSignal::new(true),
             show_regions: RwSignal::new(false),
             preset: RwSignal::new(None),
+            panels: super::metrics_panel::Panels::new(),
+            host_place: RwSignal::new("starting".into()),
             tx: StoredValue::new_local(None),
         }
     }

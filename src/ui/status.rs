@@ -91,6 +91,8 @@ pub fn StatusLine() -> impl IntoView {
             <span data-testid="run-state">{state}</span>
             " · backend: "
             <span data-testid="backend-info">{move || ui.backend_info.get()}</span>
+            " · training runs "
+            <span data-testid="host-place">{move || ui.host_place.get()}</span>
         </p>
     }
 }

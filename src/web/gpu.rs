@@ -11,8 +11,11 @@ thread_local! {
 
 /// Whether the browser exposes `navigator.gpu` at all.
 pub fn has_webgpu_api() -> bool {
-    web_sys::window()
-        .map(|w| js_sys::Reflect::has(&w.navigator(), &"gpu".into()).unwrap_or(false))
+    // `navigator` of the page or of a worker.
+    js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .ok()
+        .filter(|n| n.is_object())
+        .and_then(|n| js_sys::Reflect::has(&n, &"gpu".into()).ok())
         .unwrap_or(false)
 }
 
