@@ -25,6 +25,11 @@ pub fn spawn(ui: Ui, mut rx: UnboundedReceiver<Msg>) {
                 Msg::Dataset(ds) => {
                     ui.class_names.set(ds.class_names.clone());
                     super::compare::set_dataset(ds.clone());
+                    // The backend the page asks for (a link may have set it since the start).
+                    let choice = Input::Backend(ui.backend_choice.get_untracked());
+                    if host.unbounded_send(choice).is_err() {
+                        return;
+                    }
                     Input::Dataset(ds)
                 }
                 Msg::Backend(choice) => Input::Backend(choice),

@@ -35,11 +35,26 @@ await check('downloads MNIST, trains on the CPU backend and plots 2,000 points',
   await until('the data to load', 120_000, async () => await page.getByTestId('train').isEnabled());
   const info = await page.getByTestId('backend-info').textContent();
   if (!info.startsWith('CPU')) throw new Error(`backend: ${info}`);
+  const place = await page.getByTestId('host-place').textContent();
+  if (place !== 'in a Web Worker') throw new Error(`training runs ${place}`);
   await page.getByTestId('train').click();
   await until('2,000 points and 10 steps', 300_000,
     async () => (await num(page, 'points-count')) >= 2000 && parseInt(await page.getByTestId('step-count').textContent()) >= 10);
   if (shots) await page.screenshot({ path: path.join(shots, 'training.png') });
   await page.getByTestId('pause').click();
+  if (await page.getByTestId('error').count()) throw new Error(await page.getByTestId('error').textContent());
+  if (errors.length) throw new Error(errors.join(' | '));
+});
+
+await check('without Web Workers, trains in the page and says so', async (page, errors) => {
+  await page.addInitScript(() => { delete window.Worker; });
+  await page.goto(base + '?backend=cpu&steps=2');
+  await until('the data to load', 120_000, async () => await page.getByTestId('train').isEnabled());
+  const place = await page.getByTestId('host-place').textContent();
+  if (!place.startsWith('in the page (')) throw new Error(`training runs ${place}`);
+  await page.getByTestId('train').click();
+  await until('2 steps and the final embedding', 300_000, async () =>
+    (await page.getByTestId('step-count').textContent()).startsWith('2 /') && (await num(page, 'points-count')) >= 2000);
   if (await page.getByTestId('error').count()) throw new Error(await page.getByTestId('error').textContent());
   if (errors.length) throw new Error(errors.join(' | '));
 });
