@@ -7,38 +7,18 @@
 //   DOCS_SHOTS=docs node tests/e2e/share.mjs also saves the README's screenshots into docs/
 //   ONLY=presenter node tests/e2e/share.mjs  runs the tests whose name contains "presenter"
 import path from 'node:path';
-import { serve, launch, until, num } from './harness.mjs';
+import { serve, launch, until, num, checks } from './harness.mjs';
 
 const docs = process.env.DOCS_SHOTS;
 const { base, close } = await serve(process.env.DIST || 'dist');
 const browser = await launch();
-const started = Date.now();
 
-let failures = 0;
-/** Runs `fn(page, errors, context)` in a fresh browser context (its own storage and cache). */
-async function check(name, fn, options = {}) {
-  if (process.env.ONLY && !name.includes(process.env.ONLY)) return;
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', e => errors.push(String(e)));
-  page.on('console', m => {
-    // A gallery thumbnail not made yet is hidden by the page; anything else is an error.
-    if (m.type() === 'error' && !m.location().url.includes('/thumbs/')) errors.push(m.text());
-  });
-  const t = Date.now();
-  try {
-    await fn(page, errors, context);
-    if (errors.length) throw new Error(`page errors: ${[...new Set(errors)].join(' | ')}`);
-    console.log(`ok   ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failures++;
-    console.log(`FAIL ${name}: ${e.message}\n     page errors: ${[...new Set(errors)].join(' | ') || 'none'}`);
-    if (docs) await page.screenshot({ path: path.join(docs, `fail-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
-  } finally {
-    await context.close();
-  }
-}
+// A gallery thumbnail not made yet is hidden by the page; any other console error fails a check.
+const { check, finish } = checks(browser, {
+  shots: docs,
+  ignore: m => m.location().url.includes('/thumbs/'),
+  failOnErrors: true,
+});
 
 const ready = page => until('the data to load', 120_000, async () => await page.getByTestId('train').isEnabled());
 const search = page => page.evaluate(() => location.search);
@@ -239,5 +219,4 @@ await check('gallery (dark theme): every preset with a link; a card and the tour
 
 await browser.close();
 close();
-console.log(`e2e share: ${failures ? `${failures} failed` : 'all passed'} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-if (failures) process.exit(1);
+finish('share');

@@ -4,31 +4,15 @@
 //
 //   node tests/e2e/smoke.mjs            (after `trunk build`)
 //   SCREENSHOTS=dir node tests/e2e/smoke.mjs   also saves screenshots
+//   ONLY=text node tests/e2e/smoke.mjs          runs the checks whose name contains "text"
 import path from 'node:path';
-import { serve, launch, until, num } from './harness.mjs';
+import { serve, launch, until, num, checks } from './harness.mjs';
 
 const shots = process.env.SCREENSHOTS;
 const { base, close } = await serve(process.env.DIST || 'dist');
 const browser = await launch();
+const { check, finish } = checks(browser, { shots });
 
-let failures = 0;
-async function check(name, fn) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const errors = [];
-  page.on('pageerror', e => errors.push(String(e)));
-  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
-  const t = Date.now();
-  try {
-    await fn(page, errors);
-    console.log(`ok   ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failures++;
-    console.log(`FAIL ${name}: ${e.message}\n     page errors: ${errors.join(' | ') || 'none'}`);
-    if (shots) await page.screenshot({ path: path.join(shots, `fail-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
-  } finally {
-    await page.close();
-  }
-}
 await check('downloads MNIST, trains on the CPU backend and plots 2,000 points', async (page, errors) => {
   await page.goto(base + '?backend=cpu');
   await page.getByTestId('train').waitFor();
@@ -85,5 +69,4 @@ await check('a corrupt file names the file and the problem', async (page) => {
 
 await browser.close();
 close();
-if (failures) { console.log(`${failures} failed`); process.exit(1); }
-console.log('e2e smoke: all passed');
+finish('smoke');
