@@ -1,6 +1,7 @@
 // End-to-end smoke test of the built app (dist/), served locally, in headless Chromium driven by
 // playwright-core. Checks: real data download → training on the CPU backend → points in the plot;
-// a WebGPU step; a 404 and a corrupt file each give a message and a retry that works.
+// a value typed out of range is refused with its range; a WebGPU step; a 404 and a corrupt file
+// each give a message and a retry that works.
 //
 //   node tests/e2e/smoke.mjs            (after `trunk build`)
 //   SCREENSHOTS=dir node tests/e2e/smoke.mjs   also saves screenshots
@@ -26,6 +27,27 @@ await check('downloads MNIST, trains on the CPU backend and plots 2,000 points',
   await page.getByTestId('pause').click();
   if (await page.getByTestId('error').count()) throw new Error(await page.getByTestId('error').textContent());
   if (errors.length) throw new Error(errors.join(' | '));
+});
+
+await check('a setting typed out of range is refused with its range; the value in force stays', async (page) => {
+  await page.goto(base + '?backend=cpu');
+  await until('the data to load', 120_000, async () => await page.getByTestId('train').isEnabled());
+  for (const [id, typed, message, kept] of [
+    ['batch', '5000', 'Batch size: batch_size must be in 1..=1024, got 5000', '128'],
+    ['epochs', '0', 'Epochs: epochs must be in 1..=100, got 0', '1'],
+    ['lr', '2', 'Learning rate (Adam): lr must be in (0, 1], got 2', '0.001'],
+  ]) {
+    await page.getByTestId(id).fill(typed);
+    await page.getByTestId(id).dispatchEvent('change');
+    await until(`the message for ${id} ${typed}`, 5_000, async () => (await page.getByTestId('error').count()) > 0
+      && (await page.getByTestId('error-text').textContent()) === message)
+      .catch(async e => { throw new Error(`${e.message}; the page shows: ${await page.getByTestId('error-text').textContent().catch(() => 'nothing')}`); });
+    const now = await page.getByTestId(id).inputValue();
+    if (now !== kept) throw new Error(`${id} shows ${now} after ${typed}, not the value in force ${kept}`);
+  }
+  await page.getByTestId('batch').fill('64');
+  await page.getByTestId('batch').dispatchEvent('change');
+  await until('bs=64 in the address bar', 5_000, async () => (await page.evaluate(() => location.search)).includes('bs=64'));
 });
 
 await check('trains a step on WebGPU when chosen', async (page) => {
