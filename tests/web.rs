@@ -15,21 +15,16 @@ use playground::ui::{App, BackendChoice, DataSource};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod web_common;
+use web_common::{
+    IMAGES, LABELS, by_testid, document, load_plotly, mnist_test_images, number, wait_for,
+};
 
-const IMAGES: &[u8] = include_bytes!("../data/mnist/t10k-images-idx3-ubyte.gz");
-const LABELS: &[u8] = include_bytes!("../data/mnist/t10k-labels-idx1-ubyte.gz");
-const PLOTLY: &str = include_str!("../node_modules/plotly.js-gl3d-dist-min/plotly-gl3d.min.js");
+wasm_bindgen_test_configure!(run_in_browser);
 
 /// Real MNIST test images; the first 8,000 train, the last 2,000 are the test split.
 fn mnist() -> Arc<Dataset> {
-    let all = ImageSet::from_idx(
-        ("t10k-images", IMAGES),
-        ("t10k-labels", LABELS),
-        10,
-        Limits::default(),
-    )
-    .unwrap();
+    let all = mnist_test_images();
     let n = all.image_len();
     let split = |a: usize, b: usize| ImageSet {
         images: all.images[a * n..b * n].to_vec(),
@@ -45,48 +40,6 @@ fn mnist() -> Arc<Dataset> {
         )
         .unwrap(),
     )
-}
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
-fn load_plotly() {
-    if js_sys::Reflect::has(&js_sys::global(), &"Plotly".into()).unwrap_or(false) {
-        return;
-    }
-    let s = document().create_element("script").unwrap();
-    s.set_text_content(Some(PLOTLY));
-    document().head().unwrap().append_child(&s).unwrap();
-    assert!(js_sys::Reflect::has(&js_sys::global(), &"Plotly".into()).unwrap());
-}
-
-fn by_testid(root: &web_sys::Element, id: &str) -> web_sys::HtmlElement {
-    root.query_selector(&format!("[data-testid='{id}']"))
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element with data-testid={id}"))
-        .unchecked_into()
-}
-
-async fn wait_for(what: &str, secs: f64, mut cond: impl FnMut() -> bool) {
-    let start = js_sys::Date::now();
-    while !cond() {
-        assert!(
-            js_sys::Date::now() - start < secs * 1000.0,
-            "timed out after {secs}s waiting for {what}"
-        );
-        gloo_timers::future::TimeoutFuture::new(50).await;
-    }
-}
-
-fn number(el: &web_sys::HtmlElement) -> usize {
-    el.text_content()
-        .unwrap_or_default()
-        .split_whitespace()
-        .next()
-        .unwrap_or("0")
-        .parse()
-        .unwrap_or(0)
 }
 
 /// Mounts the App (CPU backend, real MNIST from memory) into a fresh element.

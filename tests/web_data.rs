@@ -10,18 +10,17 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use playground::data::{DataError, Dataset, DatasetKind, ImageSet, Limits, sha256_hex};
+use playground::data::{DataError, Dataset, DatasetKind, sha256_hex};
 use playground::train::TrainConfig;
 use playground::ui::{App, BackendChoice, DataSource};
 use playground::web::{cache, datasets};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod web_common;
+use web_common::{IMAGES, LABELS, by_testid, document, load_plotly, mnist_test_images, wait_for};
 
-const IMAGES: &[u8] = include_bytes!("../data/mnist/t10k-images-idx3-ubyte.gz");
-const LABELS: &[u8] = include_bytes!("../data/mnist/t10k-labels-idx1-ubyte.gz");
-const PLOTLY: &str = include_str!("../node_modules/plotly.js-gl3d-dist-min/plotly-gl3d.min.js");
+wasm_bindgen_test_configure!(run_in_browser);
 
 /// The served files of a small "MNIST": the real test files stand in for the training files.
 fn served() -> Vec<(&'static str, &'static [u8])> {
@@ -236,37 +235,8 @@ async fn a_cancelled_load_stops() {
     );
 }
 
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
-fn by_testid(root: &web_sys::Element, id: &str) -> web_sys::HtmlElement {
-    root.query_selector(&format!("[data-testid='{id}']"))
-        .unwrap()
-        .unwrap_or_else(|| panic!("no element with data-testid={id}"))
-        .unchecked_into()
-}
-
-async fn wait_for(what: &str, secs: f64, mut cond: impl FnMut() -> bool) {
-    let start = js_sys::Date::now();
-    while !cond() {
-        assert!(
-            js_sys::Date::now() - start < secs * 1000.0,
-            "timed out after {secs}s waiting for {what}"
-        );
-        gloo_timers::future::TimeoutFuture::new(50).await;
-    }
-}
-
 fn small_mnist() -> Arc<Dataset> {
-    let all = ImageSet::from_idx(
-        ("t10k-images", IMAGES),
-        ("t10k-labels", LABELS),
-        10,
-        Limits::default(),
-    )
-    .unwrap();
-    let mut train = all.head(3000);
+    let mut train = mnist_test_images().head(3000);
     let test = train.split_off_tail(500);
     Arc::new(
         Dataset::new(
@@ -283,11 +253,7 @@ fn small_mnist() -> Arc<Dataset> {
 /// its label and prediction; the memory readout shows a size.
 #[wasm_bindgen_test]
 async fn hover_shows_the_image_and_label() {
-    if !js_sys::Reflect::has(&js_sys::global(), &"Plotly".into()).unwrap() {
-        let s = document().create_element("script").unwrap();
-        s.set_text_content(Some(PLOTLY));
-        document().head().unwrap().append_child(&s).unwrap();
-    }
+    load_plotly();
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
     let ds = small_mnist();

@@ -25,7 +25,7 @@
 //! | `hide` | controls hidden (classroom mode), comma-separated [`Control`] ids: `hide=lr,seed` | none |
 //! | `presenter`, `autostart` | presenter mode; start training once the data are in | `0` |
 //! | `backend` | `auto`, `cpu`, `webgpu` | `auto` |
-//! | `data` | base URL of the data folder: `http(s)://…/` or a relative path, ends in `/` | `data/` |
+//! | `data` | base URL of the data folder: `http(s)://…/` or a relative path, ends in `/` (a refused one falls back to the default) | [`DEFAULT_DATA_URL`] |
 //! | `fp` | reproducibility fingerprint: 4–64 hex digits, opaque | none |
 //! | `compare` | `KEY:V1,V2[,V3[,V4]]`: 2–4 runs that differ in one setting ([`Compare`]) | none |
 //!
@@ -51,6 +51,8 @@ use settings::{Parsed, Setting, param_names};
 
 /// Largest camera coordinate, in plot units (plotly's default eye is about 1.25 away).
 pub const CAMERA_LIMIT: f64 = 100.0;
+/// The page's own data folder: what is used when a link names none, or one that is refused.
+pub const DEFAULT_DATA_URL: &str = "data/";
 /// Digits of a fingerprint.
 pub const FINGERPRINT_DIGITS: std::ops::RangeInclusive<usize> = 4..=64;
 
@@ -71,7 +73,7 @@ pub struct ShareState {
     pub fingerprint: Option<String>,
     /// Backend to use.
     pub backend: BackendChoice,
-    /// Base URL of the data folder (ends in `/`); `None` is the page's own `data/`.
+    /// Base URL of the data folder (ends in `/`); `None` is the page's own [`DEFAULT_DATA_URL`].
     pub data_url: Option<String>,
     /// Side-by-side runs.
     pub compare: Option<Compare>,
@@ -554,7 +556,13 @@ pub fn decode(query: &str) -> Decoded {
         .unwrap_or_default();
     }
     if let Some(item) = items.take("data") {
-        s.data_url = read(&mut fix, &item, None, check_data_url, String::clone);
+        s.data_url = read(
+            &mut fix,
+            &item,
+            Some(DEFAULT_DATA_URL.into()),
+            check_data_url,
+            String::clone,
+        );
     }
     if let Some(item) = items.take("fp") {
         s.fingerprint = read(&mut fix, &item, None, check_fingerprint, String::clone);

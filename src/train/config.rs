@@ -278,6 +278,21 @@ impl TrainConfig {
             .map_err(|e| format!("{} = {value}: {e}", spec.name))
     }
 
+    /// [`Self::with_field`] from text a person typed (a number control): a number is read as
+    /// a JSON number (`64`, `-1`, `1e-3`), anything else is checked as the text itself, so the
+    /// message always shows what was typed.
+    ///
+    /// # Errors
+    /// As [`Self::with_field`]: the message names the field, its range and the value.
+    pub fn with_field_text(&self, name: &str, text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let value = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .filter(serde_json::Value::is_number)
+            .unwrap_or_else(|| serde_json::Value::from(text));
+        self.with_field(name, value)
+    }
+
     /// Checks every field against [`Self::FIELDS`], then the loss.
     ///
     /// # Errors
@@ -366,5 +381,42 @@ mod tests {
             20
         );
         assert!(d.with_field("steps", serde_json::json!(-1)).is_err());
+    }
+
+    #[test]
+    fn typed_text_is_checked_against_the_fields_table() {
+        let d = TrainConfig::default();
+        assert_eq!(
+            d.with_field_text("batch_size", " 64 ").unwrap().batch_size,
+            64
+        );
+        assert_eq!(d.with_field_text("lr", "1e-3").unwrap().lr, 1e-3);
+        assert_eq!(d.with_field_text("lr", "1").unwrap().lr, 1.0);
+        assert_eq!(d.with_field_text("ep", "100").unwrap().epochs, 100);
+        assert_eq!(
+            d.with_field_text("seed", "18446744073709551615")
+                .unwrap()
+                .seed,
+            u64::MAX
+        );
+        for (name, text, shown) in [
+            (
+                "batch_size",
+                "5000",
+                "batch_size must be in 1..=1024, got 5000",
+            ),
+            ("batch_size", "0", "got 0"),
+            ("batch_size", "-1", "got -1"),
+            ("batch_size", "12.5", "got 12.5"),
+            ("epochs", "101", "epochs must be in 1..=100, got 101"),
+            ("lr", "0", "lr must be in (0, 1], got 0"),
+            ("lr", "2", "got 2"),
+            ("lr", "NaN", "got \"NaN\""),
+            ("lr", "abc", "got \"abc\""),
+            ("seed", "", "seed must be in 0..="),
+        ] {
+            let e = d.with_field_text(name, text).unwrap_err();
+            assert!(e.contains(shown), "{name}={text}: {e}");
+        }
     }
 }

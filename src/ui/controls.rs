@@ -7,7 +7,7 @@ use crate::data::DatasetKind;
 use crate::loss::{LossConfig, ParamKind, ParamSpec};
 use crate::model::Activation;
 use crate::presets;
-use crate::train::{Command, LrSchedule, RunState};
+use crate::train::{Command, FieldKind, LrSchedule, RunState, TrainConfig};
 
 /// The paper's comparisons ([`crate::presets`]): choosing one applies its whole configuration
 /// (which resets the run) and shows what it is and what to look for.
@@ -120,12 +120,7 @@ pub fn Settings() -> impl IntoView {
                 </select>
             </label>
             <LossParams />
-            <NumberField label="Learning rate (Adam)" testid="lr" min="0.00001" max="1" step="0.0001"
-                get=Signal::derive(move || cfg.with(|c| c.lr.to_string()))
-                set=Callback::new(move |v: String| match v.parse::<f64>() {
-                    Ok(x) if x > 0.0 && x <= 1.0 => ui.configure(|c| c.lr = x),
-                    _ => ui.error.set(Some(format!("learning rate must be in (0, 1], got '{v}'"))),
-                }) />
+            <NumberField label="Learning rate (Adam)" field="lr" testid="lr" step="0.0001" />
             <label>
                 "Learning-rate schedule"
                 <select data-testid="lr-schedule" on:change=move |ev| {
@@ -141,24 +136,9 @@ pub fn Settings() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
-            <NumberField label="Batch size" testid="batch" min="1" max="1024" step="1"
-                get=Signal::derive(move || cfg.with(|c| c.batch_size.to_string()))
-                set=Callback::new(move |v: String| match v.parse::<usize>() {
-                    Ok(x) if (1..=1024).contains(&x) => ui.configure(|c| c.batch_size = x),
-                    _ => ui.error.set(Some(format!("batch size must be in 1..=1024, got '{v}'"))),
-                }) />
-            <NumberField label="Epochs" testid="epochs" min="1" max="100" step="1"
-                get=Signal::derive(move || cfg.with(|c| c.epochs.to_string()))
-                set=Callback::new(move |v: String| match v.parse::<usize>() {
-                    Ok(x) if (1..=100).contains(&x) => ui.configure(|c| c.epochs = x),
-                    _ => ui.error.set(Some(format!("epochs must be in 1..=100, got '{v}'"))),
-                }) />
-            <NumberField label="Seed" testid="seed" min="0" max="4294967295" step="1"
-                get=Signal::derive(move || cfg.with(|c| c.seed.to_string()))
-                set=Callback::new(move |v: String| match v.parse::<u64>() {
-                    Ok(x) => ui.configure(|c| c.seed = x),
-                    _ => ui.error.set(Some(format!("seed must be a whole number, got '{v}'"))),
-                }) />
+            <NumberField label="Batch size" field="batch_size" testid="batch" step="1" />
+            <NumberField label="Epochs" field="epochs" testid="epochs" step="1" />
+            <NumberField label="Seed" field="seed" testid="seed" step="1" />
             <label>
                 "Backend"
                 <select data-testid="backend" on:change=move |ev| {
@@ -262,23 +242,53 @@ fn LossParams() -> impl IntoView {
     }
 }
 
-/// A labelled number input that reports its text on change.
+/// A labelled number input for the [`TrainConfig::FIELDS`] entry `field`: its range (the
+/// `min`/`max` attributes and the check of what is typed, by [`TrainConfig::with_field_text`])
+/// comes from that table. A refused value shows the table's message and the field goes back
+/// to the value in force.
 #[component]
 fn NumberField(
     label: &'static str,
+    field: &'static str,
     testid: &'static str,
-    min: &'static str,
-    max: &'static str,
     step: &'static str,
-    get: Signal<String>,
-    set: Callback<String>,
 ) -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let (min, max) = match TrainConfig::field_spec(field).map(|f| f.kind) {
+        Some(FieldKind::Int { min, max }) => (Some(min.to_string()), Some(max.to_string())),
+        // An open lower bound: the smallest step above it.
+        Some(FieldKind::Real {
+            min_open: true,
+            max,
+            ..
+        }) => (Some(step.to_string()), Some(max.to_string())),
+        Some(FieldKind::Real { min, max, .. }) => (Some(min.to_string()), Some(max.to_string())),
+        _ => (None, None),
+    };
+    let get = move || {
+        ui.config
+            .with(|c| c.field(field).map(|v| v.to_string()))
+            .unwrap_or_default()
+    };
+    let set = move |text: String| {
+        match ui
+            .config
+            .with_untracked(|c| c.with_field_text(field, &text))
+        {
+            Ok(next) => ui.configure(|c| *c = next),
+            Err(e) => {
+                ui.error.set(Some(format!("{label}: {e}")));
+                // Redraw the field with the value still in force.
+                ui.config.update(|_| {});
+            }
+        }
+    };
     view! {
         <label>
             {label}
             <input type="number" data-testid=testid min=min max=max step=step
-                prop:value=move || get.get()
-                on:change=move |ev| set.run(event_target_value(&ev)) />
+                prop:value=get
+                on:change=move |ev| set(event_target_value(&ev)) />
         </label>
     }
 }

@@ -6,7 +6,8 @@
 //! [`initial`] decodes `location.search`; [`provide`] puts the link's part of the page state
 //! ([`Link`]) in context and starts the effects: the address bar follows every change
 //! (`history.replaceState`, debounced), the theme and presenter mode reach the document, a
-//! finished run gets its fingerprint, and `autostart` starts training once the data are in.
+//! finished run gets its fingerprint, `autostart` starts training once the data are in, and
+//! `compare=` starts its side-by-side runs once the data are in.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -38,8 +39,11 @@ pub struct Link {
     pub autostart: RwSignal<bool>,
     /// The 3-D camera the link opened with (the plot's own is read when copying).
     pub camera: RwSignal<Option<Camera>>,
-    /// Values of the link this page does not change, kept in the address bar.
-    kept: StoredValue<(Option<String>, Option<Compare>)>,
+    /// The data folder the link named (the loader reads the same value), kept in the link.
+    data_url: StoredValue<Option<String>>,
+    /// The link's comparison (`compare=`), kept in the link while it is the one on the page:
+    /// cleared when it cannot start or another comparison replaces it.
+    pub compare: RwSignal<Option<Compare>>,
     /// One line per value of the link that was corrected; empty when dismissed.
     pub notice: RwSignal<Vec<String>>,
     /// The fingerprint the link carried, with the settings it belongs to.
@@ -59,7 +63,6 @@ impl Link {
             .flatten()
             .find(|(_, c)| *c == config)
             .map(|(fp, _)| fp);
-        let (data_url, compare) = self.kept.get_value();
         ShareState {
             config,
             view: View {
@@ -73,8 +76,8 @@ impl Link {
             autostart: self.autostart.get(),
             fingerprint,
             backend: ui.backend_choice.get(),
-            data_url,
-            compare,
+            data_url: self.data_url.get_value(),
+            compare: self.compare.get(),
         }
     }
 
@@ -105,7 +108,8 @@ pub fn provide(ui: Ui, decoded: Decoded) -> Link {
         presenter: RwSignal::new(s.presenter),
         autostart: RwSignal::new(s.autostart),
         camera: RwSignal::new(s.view.camera),
-        kept: StoredValue::new((s.data_url, s.compare)),
+        data_url: StoredValue::new(s.data_url),
+        compare: RwSignal::new(s.compare.clone()),
         notice: RwSignal::new(decoded.corrections.iter().map(|c| c.to_string()).collect()),
         expected: RwSignal::new(s.fingerprint.map(|fp| (fp, s.config.clone()))),
         measured: RwSignal::new(None),
@@ -118,6 +122,9 @@ pub fn provide(ui: Ui, decoded: Decoded) -> Link {
     record_fingerprint(ui, link);
     if s.autostart {
         autostart(ui);
+    }
+    if let Some(compare) = s.compare {
+        start_link_compare(ui, link, compare);
     }
     link
 }
@@ -232,6 +239,64 @@ fn autostart(ui: Ui) {
             ui.command(crate::train::Command::Start);
         }
     });
+}
+
+/// What [`super::compare::start_compare`] answers until the page's dataset is in.
+const DATA_NOT_LOADED: &str = "the data are not loaded yet";
+/// Milliseconds between two tries while the compared runs wait for the dataset.
+const COMPARE_RETRY_MS: u64 = 200;
+/// Tries before giving up on the dataset (about a minute).
+const COMPARE_TRIES: u32 = 300;
+
+/// Starts the link's comparison once, as soon as the data are in (the class names are set);
+/// a refusal goes to the link notice and drops `compare=` from the link. Choosing another
+/// comparison on the page (`compare-select`) drops it too: the link then describes the page.
+fn start_link_compare(ui: Ui, link: Link, compare: Compare) {
+    let done = StoredValue::new(false);
+    Effect::new(move |_| {
+        let ready = ui.class_names.with(|c| !c.is_empty());
+        if ready && !done.get_value() {
+            done.set_value(true);
+            try_compare(ui, link, compare.clone(), 1);
+        }
+    });
+    let listener = window_event_listener(leptos::ev::change, move |ev| {
+        let chosen = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .filter(|el| el.get_attribute("data-testid").as_deref() == Some("compare-select"))
+            .and_then(|el| js_sys::Reflect::get(&el, &"value".into()).ok())
+            .and_then(|v| v.as_string())
+            .is_some_and(|v| !v.is_empty());
+        if chosen {
+            link.compare.try_set(None);
+        }
+    });
+    on_cleanup(move || listener.remove());
+}
+
+/// One try of [`start_link_compare`]; the driver hands the dataset to the comparison panel
+/// about when the class names appear, so "not loaded yet" is tried again a moment later.
+fn try_compare(ui: Ui, link: Link, compare: Compare, attempt: u32) {
+    let base = ui.config.get_untracked();
+    match super::compare::start_compare(base, compare.clone()) {
+        Ok(()) => {}
+        Err(e) if e == DATA_NOT_LOADED && attempt < COMPARE_TRIES => {
+            set_timeout(
+                move || try_compare(ui, link, compare, attempt + 1),
+                Duration::from_millis(COMPARE_RETRY_MS),
+            );
+        }
+        Err(e) => {
+            link.compare.try_set(None);
+            link.notice.try_update(|n| {
+                n.push(format!(
+                    "compare={}: the comparison could not start: {e}",
+                    compare.text()
+                ));
+            });
+        }
+    }
 }
 
 fn document() -> web_sys::Document {

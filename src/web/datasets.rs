@@ -15,8 +15,8 @@ use super::fetch::{CANCELLED, fetch_bytes_until, js_error};
 /// gzipped, Fashion-MNIST's 26.4 MB).
 pub const MAX_DOWNLOAD: usize = 128 << 20;
 
-/// The page's own data folder, used when the URL names none.
-pub const DEFAULT_BASE: &str = "data/";
+/// The page's own data folder, used when the URL names none (or one that is refused).
+pub const DEFAULT_BASE: &str = crate::share::DEFAULT_DATA_URL;
 
 /// Where one file of a load stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,15 +100,17 @@ pub struct LoadReport {
     pub note: Option<String>,
 }
 
-/// The data folder's base URL: `data=` from the page's URL when present and acceptable
-/// ([`crate::share::check_data_url`]: http(s) or a relative path, ending in `/`), else
-/// [`DEFAULT_BASE`]. (Until share links own the URL state, the page reads `data=` here.)
+/// The data folder's base URL: `data=` of the page's share link as the codec reads it
+/// ([`crate::share::decode`], which refuses other schemes, over-long values and the like with a
+/// notice on the page), else [`DEFAULT_BASE`]. The link and the loader agree on it, so "Copy
+/// link" carries exactly the folder in use.
 pub fn data_base_url() -> String {
-    web_sys::window()
+    let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
-        .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok())
-        .and_then(|p| p.get("data"))
-        .and_then(|u| crate::share::check_data_url(&u).ok().map(|(u, _)| u))
+        .unwrap_or_default();
+    crate::share::decode(&search)
+        .state
+        .data_url
         .unwrap_or_else(|| DEFAULT_BASE.to_string())
 }
 

@@ -8,7 +8,7 @@
 //   ONLY=cache node tests/e2e/data.mjs   runs the checks whose name contains "cache"
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, until } from './harness.mjs';
+import { serve, launch, until, checks } from './harness.mjs';
 
 const DATA = process.env.DATA || 'data';
 const overrides = new Map();
@@ -17,29 +17,12 @@ const { base, close } = await serve(process.env.DIST || 'dist', { data: DATA, ov
 const browser = await launch();
 const measured = [];
 
-let failures = 0;
-async function check(name, fn) {
-  if (process.env.ONLY && !name.includes(process.env.ONLY)) return;
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', e => errors.push(String(e)));
-  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
-  const t = Date.now();
-  try {
-    await fn(page, errors);
-    console.log(`ok   ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failures++;
-    console.log(`FAIL ${name}: ${e.message}\n     page errors: ${errors.join(' | ') || 'none'}`);
-    if (process.env.SCREENSHOTS) {
-      await page.screenshot({ path: path.join(process.env.SCREENSHOTS, `fail-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
-    }
-  } finally {
-    overrides.clear();
-    await context.close();
-  }
-}
+// Each check in its own context (its own cache); the server's overrides are cleared after it.
+const { check, finish } = checks(browser, {
+  shots: process.env.SCREENSHOTS,
+  context: { viewport: { width: 1280, height: 1000 } },
+  after: () => overrides.clear(),
+});
 
 const TITLES = { mnist: 'MNIST', 'fashion-mnist': 'Fashion-MNIST', cifar10: 'CIFAR-10' };
 const text = (page, id) => page.getByTestId(id).textContent();
@@ -230,5 +213,4 @@ if (measured.length) {
   console.log('\n| dataset | visit | load (ms) | wasm memory |\n|---|---|---|---|');
   for (const m of measured) console.log(`| ${m.dataset} | ${m.visit} | ${m.ms} | ${m.heap} |`);
 }
-if (failures) { console.log(`${failures} failed`); process.exit(1); }
-console.log('e2e data: all passed');
+finish('data');

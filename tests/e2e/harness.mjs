@@ -67,3 +67,51 @@ export async function until(what, ms, cond) {
 export async function num(page, id) {
   return parseInt((await page.getByTestId(id).textContent()).trim(), 10);
 }
+
+/**
+ * The check runner of the end-to-end scripts: `const { check, finish } = checks(browser, options)`.
+ * `check(name, fn, contextOptions)` runs `await fn(page, errors, context)` in a fresh browser context
+ * (its own storage and cache) and prints `ok   name (seconds)` or `FAIL name: why` with the page's
+ * errors (uncaught exceptions and console errors, collected in `errors` while it runs); a thrown
+ * error fails the check, and the others still run. `ONLY=text` runs the checks whose name contains
+ * `text`. `finish(suite)` prints the summary and exits with status 1 if any check failed. Options:
+ * - `shots`: a folder for a screenshot of each failing check (`fail-<name>.png`);
+ * - `context`: options of every check's context (merged over a 1280×900 viewport; a check's own
+ *   `contextOptions` are merged over these);
+ * - `ignore`: `(consoleMessage) => bool`, console errors that are not the page's fault;
+ * - `failOnErrors`: fail a check that leaves page errors behind even when `fn` does not look;
+ * - `after`: called after every check (to reset what the check changed on the server).
+ */
+export function checks(browser, { shots, context: common = {}, ignore = () => false, failOnErrors = false, after } = {}) {
+  const started = Date.now();
+  let failures = 0;
+  const seconds = t => ((Date.now() - t) / 1000).toFixed(1);
+  async function check(name, fn, options = {}) {
+    if (process.env.ONLY && !name.includes(process.env.ONLY)) return;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...common, ...options });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', e => errors.push(String(e)));
+    page.on('console', m => { if (m.type() === 'error' && !ignore(m)) errors.push(m.text()); });
+    const listed = () => [...new Set(errors)].join(' | ') || 'none';
+    const t = Date.now();
+    try {
+      await fn(page, errors, context);
+      if (failOnErrors && errors.length) throw new Error(`page errors: ${listed()}`);
+      console.log(`ok   ${name} (${seconds(t)} s)`);
+    } catch (e) {
+      failures++;
+      console.log(`FAIL ${name}: ${e.message}\n     page errors: ${listed()}`);
+      if (shots) await page.screenshot({ path: path.join(shots, `fail-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
+    } finally {
+      if (after) after();
+      await context.close();
+    }
+  }
+  function finish(suite) {
+    const time = `in ${seconds(started)} s`;
+    console.log(`e2e ${suite}: ${failures ? `${failures} failed` : 'all passed'} ${time}`);
+    if (failures) process.exit(1);
+  }
+  return { check, finish };
+}

@@ -8,32 +8,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { serve, launch, until, num } from './harness.mjs';
+import { serve, launch, until, num, checks } from './harness.mjs';
 
 const shots = process.env.SCREENSHOTS;
 const { base, close } = await serve(process.env.DIST || 'dist');
 const browser = await launch();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'panels-'));
-
-let failures = 0;
-async function check(name, fn) {
-  if (process.env.ONLY && !name.includes(process.env.ONLY)) return;
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  const errors = [];
-  page.on('pageerror', e => errors.push(String(e)));
-  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
-  const t = Date.now();
-  try {
-    await fn(page, errors);
-    console.log(`ok   ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failures++;
-    console.log(`FAIL ${name}: ${e.message}\n     page errors: ${errors.join(' | ') || 'none'}`);
-    if (shots) await page.screenshot({ path: path.join(shots, `fail-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
-  } finally {
-    await page.close();
-  }
-}
+const { check, finish } = checks(browser, { shots, context: { acceptDownloads: true } });
 
 async function download(page, testid) {
   const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId(testid).click()]);
@@ -104,5 +85,4 @@ await check('compares 2 runs side by side: two plots with points, one table', as
 
 await browser.close();
 close();
-if (failures) { console.log(`${failures} failed`); process.exit(1); }
-console.log('e2e panels: all passed');
+finish('panels');

@@ -1,44 +1,24 @@
 // End-to-end tests of share links and classroom mode in the built app (dist/), served locally, in
 // headless Chromium driven by playwright-core: valid, hostile and old-version links; the address
-// bar round-trip; the same link reproducing its run's fingerprint in fresh browser contexts;
-// Copy link; presenter view with its QR code, hidden controls and keyboard shortcuts; the gallery.
+// bar round-trip; data= kept or refused; compare= training its runs side by side; the same link
+// reproducing its run's fingerprint in fresh browser contexts; Copy link; presenter view with its QR code, hidden controls and keyboard shortcuts; the gallery.
 //
 //   node tests/e2e/share.mjs                 (after `trunk build`)
 //   DOCS_SHOTS=docs node tests/e2e/share.mjs also saves the README's screenshots into docs/
 //   ONLY=presenter node tests/e2e/share.mjs  runs the tests whose name contains "presenter"
 import path from 'node:path';
-import { serve, launch, until, num } from './harness.mjs';
+import { serve, launch, until, num, checks } from './harness.mjs';
 
 const docs = process.env.DOCS_SHOTS;
 const { base, close } = await serve(process.env.DIST || 'dist');
 const browser = await launch();
-const started = Date.now();
 
-let failures = 0;
-/** Runs `fn(page, errors, context)` in a fresh browser context (its own storage and cache). */
-async function check(name, fn, options = {}) {
-  if (process.env.ONLY && !name.includes(process.env.ONLY)) return;
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', e => errors.push(String(e)));
-  page.on('console', m => {
-    // A gallery thumbnail not made yet is hidden by the page; anything else is an error.
-    if (m.type() === 'error' && !m.location().url.includes('/thumbs/')) errors.push(m.text());
-  });
-  const t = Date.now();
-  try {
-    await fn(page, errors, context);
-    if (errors.length) throw new Error(`page errors: ${[...new Set(errors)].join(' | ')}`);
-    console.log(`ok   ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failures++;
-    console.log(`FAIL ${name}: ${e.message}\n     page errors: ${[...new Set(errors)].join(' | ') || 'none'}`);
-    if (docs) await page.screenshot({ path: path.join(docs, `fail-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
-  } finally {
-    await context.close();
-  }
-}
+// A gallery thumbnail not made yet is hidden by the page; any other console error fails a check.
+const { check, finish } = checks(browser, {
+  shots: docs,
+  ignore: m => m.location().url.includes('/thumbs/'),
+  failOnErrors: true,
+});
 
 const ready = page => until('the data to load', 120_000, async () => await page.getByTestId('train').isEnabled());
 const search = page => page.evaluate(() => location.search);
@@ -110,6 +90,74 @@ await check('an old (version 0) link still opens', async (page) => {
   expect('batch', await value(page, 'batch'), '64');
   if (await page.getByTestId('link-notice').count()) throw new Error('a notice for a valid old link');
   await urlIs(page, '?v=1&d=3&bs=64&backend=cpu');
+});
+
+await check('data= a link names is kept by Copy link; a hostile one falls back to data/ with a notice', async (page) => {
+  const requests = [];
+  page.on('request', r => requests.push(r.url()));
+  const link = '?v=1&backend=cpu&data=./data/';
+  await page.goto(base + link);
+  await ready(page);
+  if (await page.getByTestId('link-notice').count()) throw new Error('a notice for a valid data=');
+  await urlIs(page, link);
+  await page.getByTestId('copy-link').click();
+  expect('copied link', await value(page, 'link-text'), base + link);
+  for (const bad of ['javascript:alert(1)//', 'ftp://example.org/data/', '//example.org/data/',
+    `https://example.org/${'a/'.repeat(150)}`]) {
+    requests.length = 0;
+    await page.goto(`${base}?v=1&backend=cpu&data=${encodeURIComponent(bad)}`);
+    await ready(page);
+    const lines = await page.getByTestId('link-correction').allTextContents();
+    if (!lines.some(l => l.startsWith('data=') && l.endsWith('using the default data/')))
+      throw new Error(`${bad}: no notice of the fallback: ${lines.join(' / ')}`);
+    const elsewhere = requests.filter(u => !u.startsWith(base));
+    if (elsewhere.length) throw new Error(`${bad}: requests elsewhere: ${elsewhere.join(', ')}`);
+    if ((await search(page)).includes('data=')) throw new Error(`${bad}: still in the address bar`);
+  }
+});
+
+// Two runs side by side from the link: 3 steps each, an embedding (200 points) after every step.
+const compareLink = '?v=1&bs=32&steps=3&ee=1&np=200&backend=cpu&compare=loss:softmax,normface';
+await check('compare= in a link trains its runs side by side once the data are in; Copy link keeps it', async (page) => {
+  await page.goto(base + compareLink);
+  await until('two compare plots with points', 240_000, async () => (await page.getByTestId('compare-plot-1').count()) > 0
+    && (await num(page, 'compare-points-0')) > 0 && (await num(page, 'compare-points-1')) > 0);
+  await until('both runs to finish', 240_000, async () =>
+    (await page.getByTestId('compare-metrics').locator('tbody tr').allTextContents()).filter(r => r.endsWith('done')).length === 2);
+  expect('title', await page.getByTestId('compare-title').textContent(), 'compare loss:softmax,normface');
+  expect('plots', await page.locator('[data-testid^="compare-plot-"]').count(), 2);
+  const rows = await page.getByTestId('compare-metrics').locator('tbody tr').allTextContents();
+  if (!rows[0].startsWith('loss=softmax') || !rows[1].startsWith('loss=normface') || !rows.every(r => r.includes('%')))
+    throw new Error(`rows: ${rows.join(' / ')}`);
+  expect('steps', [await num(page, 'compare-step-0'), await num(page, 'compare-step-1')].join(','), '3,3');
+  if (await page.getByTestId('link-notice').count()) throw new Error('a notice for a valid compare=');
+  expect('run state (the single run is not started)', await page.getByTestId('run-state').textContent(), 'ready');
+  await urlIs(page, compareLink);
+  await page.getByTestId('copy-link').click();
+  expect('copied link', await value(page, 'link-text'), base + compareLink);
+  // Another comparison replaces it: the link no longer describes the page's, so it drops compare=.
+  await page.getByTestId('compare-select').selectOption('bias');
+  await until('the address bar without compare=', 60_000, async () => !(await search(page)).includes('compare='));
+  await page.evaluate(() => document.querySelector('[data-testid="compare-stop"]').click());
+});
+
+await check('a hostile compare= gives a notice and leaves the page working', async (page) => {
+  for (const bad of ['loss:softmax,<img src=x onerror=alert(1)>;d:2,3', 'bogus:1,2', 'loss:softmax,nope', 'd:2',
+    'x'.repeat(300)]) {
+    await page.goto(`${base}?v=1&bs=16&ee=1&np=200&backend=cpu&compare=${encodeURIComponent(bad)}`);
+    await ready(page);
+    const lines = await page.getByTestId('link-correction').allTextContents();
+    if (!lines.some(l => l.startsWith('compare='))) throw new Error(`${bad}: no notice: ${lines.join(' / ')}`);
+    if (await page.locator('img[onerror]').count()) throw new Error(`${bad}: markup from the link reached the page`);
+    if ((await search(page)).includes('compare=')) throw new Error(`${bad}: still in the address bar`);
+  }
+  // No comparison started; the page trains as usual.
+  await page.waitForTimeout(1000);
+  expect('compare plots', await page.locator('[data-testid^="compare-plot-"]').count(), 0);
+  if (await page.getByTestId('compare-metrics').isVisible()) throw new Error('a compare table without runs');
+  await page.getByTestId('step').click();
+  await until('a step', 60_000, async () => (await page.getByTestId('step-count').textContent()).startsWith('1 /'));
+  await until('its embedding', 60_000, async () => (await num(page, 'points-count')) > 0);
 });
 
 // A short run: 15 steps of 32 on the CPU backend, 200 test points plotted.
@@ -239,5 +287,4 @@ await check('gallery (dark theme): every preset with a link; a card and the tour
 
 await browser.close();
 close();
-console.log(`e2e share: ${failures ? `${failures} failed` : 'all passed'} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-if (failures) process.exit(1);
+finish('share');

@@ -1,38 +1,24 @@
 // End-to-end smoke test of the built app (dist/), served locally, in headless Chromium driven by
 // playwright-core. Checks: real data download → training on the CPU backend → points in the plot;
-// a WebGPU step; a 404 and a corrupt file each give a message and a retry that works.
+// a value typed out of range is refused with its range; a WebGPU step; a 404 and a corrupt file
+// each give a message and a retry that works.
 //
 //   node tests/e2e/smoke.mjs            (after `trunk build`)
 //   SCREENSHOTS=dir node tests/e2e/smoke.mjs   also saves screenshots
+//   ONLY=text node tests/e2e/smoke.mjs          runs the checks whose name contains "text"
 import path from 'node:path';
-import { serve, launch, until, num } from './harness.mjs';
+import { serve, launch, until, num, checks } from './harness.mjs';
 
 const shots = process.env.SCREENSHOTS;
 const { base, close } = await serve(process.env.DIST || 'dist');
 const browser = await launch();
+const { check, finish } = checks(browser, { shots });
 
-let failures = 0;
-async function check(name, fn) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const errors = [];
-  page.on('pageerror', e => errors.push(String(e)));
-  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
-  const t = Date.now();
-  try {
-    await fn(page, errors);
-    console.log(`ok   ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    failures++;
-    console.log(`FAIL ${name}: ${e.message}\n     page errors: ${errors.join(' | ') || 'none'}`);
-    if (shots) await page.screenshot({ path: path.join(shots, `fail-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
-  } finally {
-    await page.close();
-  }
-}
 await check('downloads MNIST, trains on the CPU backend and plots 2,000 points', async (page, errors) => {
   await page.goto(base + '?backend=cpu');
   await page.getByTestId('train').waitFor();
   await until('the data to load', 120_000, async () => await page.getByTestId('train').isEnabled());
+  await until('the backend to be chosen', 60_000, async () => !(await page.getByTestId('backend-info').textContent()).startsWith('choosing'));
   const info = await page.getByTestId('backend-info').textContent();
   if (!info.startsWith('CPU')) throw new Error(`backend: ${info}`);
   const place = await page.getByTestId('host-place').textContent();
@@ -57,6 +43,27 @@ await check('without Web Workers, trains in the page and says so', async (page, 
     (await page.getByTestId('step-count').textContent()).startsWith('2 /') && (await num(page, 'points-count')) >= 2000);
   if (await page.getByTestId('error').count()) throw new Error(await page.getByTestId('error').textContent());
   if (errors.length) throw new Error(errors.join(' | '));
+});
+
+await check('a setting typed out of range is refused with its range; the value in force stays', async (page) => {
+  await page.goto(base + '?backend=cpu');
+  await until('the data to load', 120_000, async () => await page.getByTestId('train').isEnabled());
+  for (const [id, typed, message, kept] of [
+    ['batch', '5000', 'Batch size: batch_size must be in 1..=1024, got 5000', '128'],
+    ['epochs', '0', 'Epochs: epochs must be in 1..=100, got 0', '1'],
+    ['lr', '2', 'Learning rate (Adam): lr must be in (0, 1], got 2', '0.001'],
+  ]) {
+    await page.getByTestId(id).fill(typed);
+    await page.getByTestId(id).dispatchEvent('change');
+    await until(`the message for ${id} ${typed}`, 5_000, async () => (await page.getByTestId('error').count()) > 0
+      && (await page.getByTestId('error-text').textContent()) === message)
+      .catch(async e => { throw new Error(`${e.message}; the page shows: ${await page.getByTestId('error-text').textContent().catch(() => 'nothing')}`); });
+    const now = await page.getByTestId(id).inputValue();
+    if (now !== kept) throw new Error(`${id} shows ${now} after ${typed}, not the value in force ${kept}`);
+  }
+  await page.getByTestId('batch').fill('64');
+  await page.getByTestId('batch').dispatchEvent('change');
+  await until('bs=64 in the address bar', 5_000, async () => (await page.evaluate(() => location.search)).includes('bs=64'));
 });
 
 await check('trains a step on WebGPU when chosen', async (page) => {
@@ -100,5 +107,4 @@ await check('a corrupt file names the file and the problem', async (page) => {
 
 await browser.close();
 close();
-if (failures) { console.log(`${failures} failed`); process.exit(1); }
-console.log('e2e smoke: all passed');
+finish('smoke');
