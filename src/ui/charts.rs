@@ -14,51 +14,92 @@ fn root(node: NodeRef<Div>) -> Option<web_sys::HtmlElement> {
         .map(|d| d.unchecked_into::<web_sys::HtmlElement>())
 }
 
+/// The embedding figure of the latest embedding with the toggles' overlays (`None` before
+/// the first embedding).
+fn embedding_figure(ui: Ui) -> Option<plot::EmbeddingFigure> {
+    let emb = ui.embedding.get_untracked()?;
+    let names = ui.class_names.get_untracked();
+    let series = class_series(&emb, &names);
+    let title = format!(
+        "Test-subset embedding after step {} — {} points, {:.1} % correct",
+        emb.step,
+        emb.len(),
+        emb.accuracy() * 100.0
+    );
+    let geometry = emb.geometry.as_ref();
+    let overlays = if ui.show_geometry.get_untracked() {
+        geometry
+            .map(|g| geometry_overlays(g, &emb))
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let regions = if ui.show_regions.get_untracked() && emb.dim == 2 {
+        geometry
+            .and_then(|g| decision_regions(g, extent(&emb) * 1.1, 120))
+            .map(|r| r.polygons())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    Some(plot::EmbeddingFigure::new(
+        &series, &overlays, &regions, emb.dim, &title,
+    ))
+}
+
 /// The live embedding of the test subset, coloured by class, with a legend.
+///
+/// Updates never queue up: while one is drawn (`Plotly.react`, then the frame that shows
+/// it), newer embeddings only mark the plot stale, and the latest is drawn next; the ones in
+/// between are skipped, so the page keeps up with fast training.
 #[component]
 pub fn EmbeddingPlot() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let node = NodeRef::<Div>::new();
+    // Requests so far, and whether a drawing loop is running.
+    let wanted = StoredValue::new_local(0u64);
+    let drawing = StoredValue::new_local(false);
     Effect::new(move |_| {
-        let Some(emb) = ui.embedding.get() else {
+        ui.show_geometry.track();
+        ui.show_regions.track();
+        if ui.embedding.with(Option::is_none) {
             return;
-        };
-        let names = ui.class_names.get_untracked();
-        let Some(el) = root(node) else { return };
-        let series = class_series(&emb, &names);
-        let classes = series.len();
-        let title = format!(
-            "Test-subset embedding after step {} — {} points, {:.1} % correct",
-            emb.step,
-            emb.len(),
-            emb.accuracy() * 100.0
-        );
-        let geometry = emb.geometry.as_ref();
-        let overlays = if ui.show_geometry.get() {
-            geometry
-                .map(|g| geometry_overlays(g, &emb))
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let regions = if ui.show_regions.get() && emb.dim == 2 {
-            geometry
-                .and_then(|g| decision_regions(g, extent(&emb) * 1.1, 120))
-                .map(|r| r.polygons())
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let skip = regions.len();
-        let fig = plot::embedding_plot(&series, &overlays, &regions, emb.dim, &title);
+        }
+        wanted.update_value(|n| *n += 1);
+        if drawing.get_value() {
+            return;
+        }
+        drawing.set_value(true);
         leptos::task::spawn_local(async move {
-            match plot::react(&el, &fig).await {
-                Ok(()) => {
-                    ui.plotted_points
-                        .set(plot::plotted_points(&el, skip, classes));
-                    ui.plot_updates.update(|n| *n += 1);
+            loop {
+                let Some(seen) = wanted.try_get_value() else {
+                    return;
+                };
+                if let (Some(el), Some(fig)) = (root(node), embedding_figure(ui)) {
+                    match plot::react_embedding(&el, &fig).await {
+                        Ok(()) => {
+                            ui.plotted_points.set(plot::plotted_points(
+                                &el,
+                                fig.first_class_trace(),
+                                fig.class_traces(),
+                            ));
+                            ui.plot_updates.update(|n| *n += 1);
+                            // The scene is drawn in the next frame: no new update before.
+                            plot::frame_drawn().await;
+                        }
+                        Err(e) => ui.error.set(Some(e)),
+                    }
                 }
-                Err(e) => ui.error.set(Some(e)),
+                match wanted.try_get_value() {
+                    // Newer embeddings (or toggles) meanwhile: draw the latest.
+                    Some(n) if n != seen => continue,
+                    Some(_) => {
+                        drawing.set_value(false);
+                        return;
+                    }
+                    // The component is gone.
+                    None => return,
+                }
             }
         });
     });

@@ -2,6 +2,13 @@
 //!
 //! Plots are updated with `Plotly.react`, which diffs against what is drawn: no flicker, and
 //! with a fixed `uirevision` the user's zoom and 3-D camera survive every update.
+//!
+//! The embedding plot is the one drawn often and big (10,000 points, 3-D): its figure
+//! ([`EmbeddingFigure`]) carries the class traces' coordinates beside the plotly.rs figure and
+//! hands them to plotly.js as `Float32Array`s, not through JSON; its 3-D markers are squares
+//! (two triangles each in plotly's WebGL scatter instead of a triangulated circle: less
+//! per-point work for plotly and the GPU). [`Drawer`] never queues updates: while one is being
+//! drawn, newer ones replace each other and only the latest is drawn next.
 
 use plotly::common::{DashType, Fill, HoverInfo, Line, Marker, MarkerSymbol, Mode, Title};
 use plotly::layout::{Axis, Layout, Margin};
@@ -22,6 +29,31 @@ extern "C" {
 
     #[wasm_bindgen(catch, js_namespace = Plotly, js_name = relayout)]
     fn plotly_relayout(root: &web_sys::HtmlElement, update: JsValue) -> Result<JsValue, JsValue>;
+}
+
+// All class traces' coordinates in one call that returns nothing: the columns are cut out of
+// one copy on the JavaScript side. (Cutting them from wasm, one `Float32Array` handed back per
+// column, measured 40-80 ms for 30 columns in the browser tests: 600 `subarray` calls took
+// about a second there, against well under a millisecond in plain JavaScript.)
+#[wasm_bindgen(inline_js = r#"
+export function set_columns(data, first, lengths, dim, coords) {
+    const all = coords.slice();
+    const axes = dim === 3 ? ['x', 'y', 'z'] : ['x', 'y'];
+    let at = 0;
+    for (let k = 0; k < lengths.length; k++) {
+        const trace = data[first + k];
+        for (const axis of axes) {
+            trace[axis] = all.subarray(at, at + lengths[k]);
+            at += lengths[k];
+        }
+    }
+}
+"#)]
+extern "C" {
+    /// Sets `x`, `y` (and `z` when `dim` is 3) of the traces `data[first..]` to views of one
+    /// `Float32Array` copy of `coords` (per trace: its x, then y, then z; `lengths[k]` points
+    /// in trace `first + k`).
+    fn set_columns(data: &js_sys::Array, first: u32, lengths: &[u32], dim: u32, coords: &[f32]);
 }
 
 /// Page-wide look of every plot, set by the page (theme, the link's 3-D camera) and applied
@@ -104,11 +136,9 @@ pub fn plotly_loaded() -> bool {
     js_sys::Reflect::has(&js_sys::global(), &"Plotly".into()).unwrap_or(false)
 }
 
-/// Draws `plot` into `root`, keeping the user's view (`uirevision`) between calls.
-///
-/// # Errors
-/// plotly.js missing or refusing the figure, as a message for the page.
-pub async fn react(root: &web_sys::HtmlElement, plot: &Plot) -> Result<(), String> {
+/// A figure as plotly.js's `data` (an array) and `layout`, with `uirevision` and the page
+/// style.
+fn figure_js(plot: &Plot) -> Result<(js_sys::Array, JsValue), String> {
     if !plotly_loaded() {
         return Err("plotly.js is not loaded (plotly-gl3d.min.js missing from the page)".into());
     }
@@ -119,13 +149,67 @@ pub async fn react(root: &web_sys::HtmlElement, plot: &Plot) -> Result<(), Strin
     let to_js = |v: &serde_json::Value| {
         js_sys::JSON::parse(&v.to_string()).map_err(|e| super::fetch::js_error(&e))
     };
-    let data = to_js(&fig["data"])?;
-    let layout = to_js(&fig["layout"])?;
-    let config = to_js(&serde_json::json!({ "responsive": true, "displaylogo": false }))?;
-    plotly_react(root, data, layout, config)
+    Ok((
+        to_js(&fig["data"])?.unchecked_into(),
+        to_js(&fig["layout"])?,
+    ))
+}
+
+async fn react_js(
+    root: &web_sys::HtmlElement,
+    data: js_sys::Array,
+    layout: JsValue,
+) -> Result<(), String> {
+    let config = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&config, &"responsive".into(), &true.into());
+    let _ = js_sys::Reflect::set(&config, &"displaylogo".into(), &false.into());
+    plotly_react(root, data.into(), layout, config.into())
         .await
         .map(|_| ())
         .map_err(|e| format!("plotly.js: {}", super::fetch::js_error(&e)))
+}
+
+/// Draws `plot` into `root`, keeping the user's view (`uirevision`) between calls.
+///
+/// # Errors
+/// plotly.js missing or refusing the figure, as a message for the page.
+pub async fn react(root: &web_sys::HtmlElement, plot: &Plot) -> Result<(), String> {
+    let (data, layout) = figure_js(plot)?;
+    react_js(root, data, layout).await
+}
+
+/// Draws an [`EmbeddingFigure`] into `root` like [`react`], the class traces' coordinates
+/// passed as `Float32Array`s (copied once into JavaScript, never through JSON).
+///
+/// # Errors
+/// plotly.js missing or refusing the figure, as a message for the page.
+pub async fn react_embedding(
+    root: &web_sys::HtmlElement,
+    fig: &EmbeddingFigure,
+) -> Result<(), String> {
+    let (data, layout) = figure_js(&fig.plot)?;
+    let lengths: Vec<u32> = fig.lengths.iter().map(|&n| n as u32).collect();
+    set_columns(
+        &data,
+        fig.first_class_trace as u32,
+        &lengths,
+        fig.dim as u32,
+        &fig.coordinates,
+    );
+    react_js(root, data, layout).await
+}
+
+/// Resolves once the next frame is out: plotly.js's WebGL scene has drawn what the last
+/// [`react`] gave it (in an animation-frame callback) and the frame is committed. At once
+/// where there is no window.
+pub async fn frame_drawn() {
+    let Some(w) = web_sys::window() else { return };
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = w.request_animation_frame(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    // The frame's commit follows the animation-frame callbacks in the same task.
+    super::yield_now().await;
 }
 
 fn base_layout(title: &str, dark: bool) -> Layout {
@@ -157,9 +241,61 @@ fn filled(o: &Overlay, alpha: &str, legend: bool) -> Box<Scatter<f32, f32>> {
         .hover_info(HoverInfo::Skip)
 }
 
+/// The embedding scatter ready for [`react_embedding`]: the plotly.rs figure with empty class
+/// traces, and their coordinates beside it.
+pub struct EmbeddingFigure {
+    plot: Plot,
+    /// The class traces' coordinates: for each class, its x, then y, then (3-D) z.
+    coordinates: Vec<f32>,
+    /// Points in each class trace.
+    lengths: Vec<usize>,
+    first_class_trace: usize,
+    dim: usize,
+}
+
+impl EmbeddingFigure {
+    /// The embedding scatter as [`embedding_plot`] draws it.
+    pub fn new(
+        series: &[ClassSeries],
+        overlays: &[Overlay],
+        regions: &[Overlay],
+        dim: usize,
+        title: &str,
+    ) -> Self {
+        let dim = if dim == 3 { 3 } else { 2 };
+        let total: usize = series.iter().map(|s| s.x.len()).sum();
+        let mut coordinates = Vec::with_capacity(dim * total);
+        for s in series {
+            coordinates.extend_from_slice(&s.x);
+            coordinates.extend_from_slice(&s.y);
+            if dim == 3 {
+                coordinates.extend_from_slice(&s.z);
+            }
+        }
+        EmbeddingFigure {
+            plot: build_embedding(series, overlays, regions, dim, title, false),
+            coordinates,
+            lengths: series.iter().map(|s| s.x.len()).collect(),
+            first_class_trace: regions.len(),
+            dim,
+        }
+    }
+
+    /// Index of the first class trace (after the decision regions).
+    pub fn first_class_trace(&self) -> usize {
+        self.first_class_trace
+    }
+
+    /// Number of class traces.
+    pub fn class_traces(&self) -> usize {
+        self.lengths.len()
+    }
+}
+
 /// The embedding scatter: the head's decision regions beneath (2-D, filled shapes from
 /// [`crate::viz::Regions::polygons`]), one trace per class (2-D or 3-D), then the loss's
-/// geometry. The class traces start at index `regions.len()`.
+/// geometry. The class traces start at index `regions.len()`. (Small plots; the page's big
+/// one is an [`EmbeddingFigure`].)
 pub fn embedding_plot(
     series: &[ClassSeries],
     overlays: &[Overlay],
@@ -167,27 +303,39 @@ pub fn embedding_plot(
     dim: usize,
     title: &str,
 ) -> Plot {
+    build_embedding(series, overlays, regions, dim, title, true)
+}
+
+/// [`embedding_plot`], the class traces' coordinates left empty unless `coordinates`.
+fn build_embedding(
+    series: &[ClassSeries],
+    overlays: &[Overlay],
+    regions: &[Overlay],
+    dim: usize,
+    title: &str,
+    coordinates: bool,
+) -> Plot {
     let mut plot = Plot::new();
     for (i, r) in regions.iter().enumerate() {
         plot.add_trace(filled(r, "26", i == 0));
     }
+    let column = |v: &Vec<f32>| if coordinates { v.clone() } else { Vec::new() };
     for s in series {
-        let marker = Marker::new()
-            .color(s.color)
-            .size(if dim == 3 { 2 } else { 4 });
+        let marker = Marker::new().color(s.color);
         if dim == 3 {
             plot.add_trace(
-                Scatter3D::new(s.x.clone(), s.y.clone(), s.z.clone())
+                Scatter3D::new(column(&s.x), column(&s.y), column(&s.z))
                     .mode(Mode::Markers)
                     .name(&s.name)
-                    .marker(marker),
+                    // Two triangles a point in plotly's WebGL scatter (a circle is dozens).
+                    .marker(marker.size(2).symbol(MarkerSymbol::Square)),
             );
         } else {
             plot.add_trace(
-                Scatter::new(s.x.clone(), s.y.clone())
+                Scatter::new(column(&s.x), column(&s.y))
                     .mode(Mode::Markers)
                     .name(&s.name)
-                    .marker(marker),
+                    .marker(marker.size(4)),
             );
         }
     }

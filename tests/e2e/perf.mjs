@@ -1,7 +1,9 @@
 // Measurements in a real browser (headless Chromium, served dist/), not pass/fail checks:
-//  1. plot rate: the page's plotly.js redrawing 10,000 points in 3-D (10 scatter3d traces,
-//     markers of size 2, as the embedding plot draws them) with Plotly.react, each update
-//     followed by an animation frame — updates per second;
+//  1. plot rate: the page's plotly.js redrawing 10,000 points in 3-D in 10 scatter3d traces
+//     (one per class, markers of size 2) with Plotly.react, each update followed by the frame
+//     that shows it — updates per second, the main-thread time of the Plotly.react call, and
+//     the wait for the frame; as the page draws them now (square markers, Float32Array
+//     coordinates) and as it drew them before (circles, JS arrays);
 //  2. long tasks (PerformanceObserver 'longtask', registered before the app starts) while the
 //     page trains on the CPU backend for DURATION seconds (default 30): count, total, p50/p95/max,
 //     with the steps done and the embedding-plot updates drawn in that time.
@@ -21,37 +23,50 @@ await page.addInitScript(() => {
 await page.goto(base + '?backend=cpu');
 await until('the data to load', 120_000, async () => await page.getByTestId('train').isEnabled());
 
-const rate = await page.evaluate(async () => {
-  const div = document.createElement('div');
-  div.style.cssText = 'width:800px;height:600px';
-  document.body.appendChild(div);
-  const n = 10000, classes = 10, frames = 40;
-  const pts = Array.from({ length: 3 * n }, () => (Math.random() - 0.5) * 4);
-  const traces = () => Array.from({ length: classes }, (_, c) => {
-    const x = [], y = [], z = [];
-    for (let i = c; i < n; i += classes) { x.push(pts[3 * i]); y.push(pts[3 * i + 1]); z.push(pts[3 * i + 2]); }
-    return { type: 'scatter3d', mode: 'markers', name: String(c), x, y, z, marker: { size: 2 } };
-  });
-  const layout = { uirevision: 'keep', margin: { l: 40, r: 10, t: 40, b: 30 } };
-  await Plotly.react(div, traces(), layout);
-  const frame = () => new Promise(r => requestAnimationFrame(() => r()));
-  await frame();
-  const t0 = performance.now();
-  let reactMs = 0;
-  for (let f = 0; f < frames; f++) {
-    for (let i = 0; i < pts.length; i++) pts[i] += (Math.random() - 0.5) * 0.05;
-    const a = performance.now();
+for (const [how, symbol, typed] of [['now: square markers, Float32Array', 'square', true], ['before: circles, JS arrays', 'circle', false]]) {
+  const rate = await page.evaluate(async ({ symbol, typed }) => {
+    const div = document.createElement('div');
+    div.style.cssText = 'width:800px;height:600px';
+    document.body.appendChild(div);
+    const n = 10000, classes = 10, frames = 30;
+    const pts = Array.from({ length: 3 * n }, () => (Math.random() - 0.5) * 4);
+    const traces = () => Array.from({ length: classes }, (_, c) => {
+      const k = Math.ceil((n - c) / classes);
+      const [x, y, z] = [0, 1, 2].map(() => (typed ? new Float32Array(k) : new Array(k)));
+      for (let i = c, j = 0; i < n; i += classes, j++) { x[j] = pts[3 * i]; y[j] = pts[3 * i + 1]; z[j] = pts[3 * i + 2]; }
+      return { type: 'scatter3d', mode: 'markers', name: String(c), x, y, z, marker: { size: 2, symbol } };
+    });
+    const layout = { uirevision: 'keep', margin: { l: 40, r: 10, t: 40, b: 30 } };
+    // As the page waits: the animation frame (plotly's WebGL draw), then the rest of that task
+    // (the frame's commit).
+    const frame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
     await Plotly.react(div, traces(), layout);
-    reactMs += performance.now() - a;
     await frame();
-  }
-  const total = performance.now() - t0;
-  const drawn = div.data.reduce((s, t) => s + t.x.length, 0);
-  div.remove();
-  return { frames, drawn, perSec: frames * 1000 / total, msPerUpdate: total / frames, reactMs: reactMs / frames };
-});
-console.log(`PLOT RATE (JS, plotly.js ${await page.evaluate(() => Plotly.version)}, ${rate.drawn} points 3-D): ` +
-  `${rate.perSec.toFixed(1)} updates/s, ${rate.msPerUpdate.toFixed(1)} ms/update (Plotly.react ${rate.reactMs.toFixed(1)} ms) over ${rate.frames} updates`);
+    const t0 = performance.now();
+    const react = [], wait = [];
+    for (let f = 0; f < frames; f++) {
+      for (let i = 0; i < pts.length; i++) pts[i] += (Math.random() - 0.5) * 0.05;
+      const a = performance.now();
+      await Plotly.react(div, traces(), layout);
+      const b = performance.now();
+      await frame();
+      react.push(b - a);
+      wait.push(performance.now() - b);
+    }
+    const total = performance.now() - t0;
+    const drawn = div.data.reduce((s, t) => s + t.x.length, 0);
+    Plotly.purge(div);
+    div.remove();
+    const median = a => a.sort((p, q) => p - q)[a.length >> 1];
+    const mean = a => a.reduce((s, v) => s + v, 0) / a.length;
+    return { frames, drawn, perSec: frames * 1000 / total, msPerUpdate: total / frames,
+      reactMs: mean(react), reactMedian: median(react), reactMax: Math.max(...react), waitMs: mean(wait) };
+  }, { symbol, typed });
+  console.log(`PLOT RATE (JS, plotly.js ${await page.evaluate(() => Plotly.version)}, ${rate.drawn} points 3-D, ${how}): ` +
+    `${rate.perSec.toFixed(1)} updates/s, ${rate.msPerUpdate.toFixed(0)} ms/update = Plotly.react ${rate.reactMs.toFixed(1)} ms ` +
+    `(median ${rate.reactMedian.toFixed(1)}, max ${rate.reactMax.toFixed(0)}; main thread, figure building included) + ` +
+    `frame ${rate.waitMs.toFixed(0)} ms over ${rate.frames} updates`);
+}
 
 // Long tasks while training on the CPU backend.
 await page.evaluate(() => { window.__longtasks = []; });
