@@ -19,11 +19,11 @@ stage "clippy (native)"
 cargo clippy --locked --all-targets -- -D warnings
 
 stage "clippy (wasm32)"
-cargo clippy --locked --all-targets $WASM -- -D warnings
+cargo clippy --locked --all-targets --features app $WASM -- -D warnings
 
 stage "docs (native and wasm32, warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -q
-RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -q $WASM
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -q --features app $WASM
 
 stage "native tests (core, lab CLI, training on real MNIST)"
 cargo test --locked

@@ -37,3 +37,40 @@ pub mod viz;
 pub mod ui;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+/// The browser app's entry points (Trunk builds with the `app` feature).
+#[cfg(all(target_arch = "wasm32", feature = "app"))]
+mod app {
+    use wasm_bindgen::prelude::wasm_bindgen;
+
+    unsafe extern "C" {
+        /// The static constructors (`inventory` registrations of burn's kernels), generated
+        /// by the linker.
+        fn __wasm_call_ctors();
+    }
+
+    /// Runs the constructors once, then mounts the page. In the training worker (no window)
+    /// it mounts nothing: the worker's bootstrap calls [`worker_entry`] next.
+    ///
+    /// Calling the constructors from an export makes the linker build a "reactor": without
+    /// it, every export (each callback from JavaScript, each allocation for a string) would
+    /// run all constructors again first, which cost about a second of main-thread time per
+    /// half-minute of training.
+    #[wasm_bindgen(start)]
+    pub fn start() {
+        // SAFETY: called once, first, by wasm-bindgen's start-up, before any other Rust code.
+        unsafe { __wasm_call_ctors() };
+        console_error_panic_hook::set_once();
+        if web_sys::window().is_none() {
+            return;
+        }
+        leptos::mount::mount_to_body(|| leptos::view! { <crate::ui::App /> });
+    }
+
+    /// The training worker's entry point, called by its bootstrap script once this module is
+    /// instantiated there (see [`crate::web::worker`]).
+    #[wasm_bindgen]
+    pub fn worker_entry() {
+        crate::web::worker::serve();
+    }
+}

@@ -171,6 +171,8 @@ pub fn Curves() -> impl IntoView {
             if let Err(e) = plot::react(&l, &loss_fig).await {
                 ui.error.set(Some(e));
             }
+            // Each plot in a task of its own: the page stays responsive between them.
+            crate::web::yield_now().await;
             if let Err(e) = plot::react(&a, &acc_fig).await {
                 ui.error.set(Some(e));
             }

@@ -408,7 +408,7 @@ impl Remote {
     /// # Errors
     /// The page has no Trunk links to its wasm, or the browser refuses the worker.
     pub fn start(hear: impl Fn(Heard) + 'static) -> Result<Self, String> {
-        let glue = link_href("link[rel=modulepreload][href$='.js']")
+        let glue = link_href("link[rel=modulepreload]:not([href*='/snippets/'])")
             .ok_or("the page does not name its script")?;
         let wasm = link_href("link[rel=preload][href$='.wasm']")
             .ok_or("the page does not name its WebAssembly")?;
