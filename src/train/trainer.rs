@@ -51,6 +51,9 @@ pub enum TrainError {
     Device(String),
 }
 
+/// Held while a new run seeds the backend's generator and draws its initial weights.
+static SEEDED_INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Figures of one training step.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StepStats {
@@ -206,6 +209,12 @@ impl Trainer {
         net.validate().map_err(TrainError::Config)?;
         // Weights are drawn on the CPU backend and then moved, so one seed gives the same
         // initial model on every backend (GPU random generators differ from the CPU's).
+        // The generator is the backend's, shared by the whole process: hold it while seeding
+        // and drawing, or runs started at the same moment on other threads (tests, `lab table`)
+        // would interleave their draws.
+        let guard = SEEDED_INIT
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let cpu = crate::backend::cpu().autodiff();
         cpu.seed(config.seed);
         let model = Model {
@@ -217,6 +226,7 @@ impl Trainer {
         model.visit(&mut Materialize);
         let device = device.clone().autodiff();
         device.seed(config.seed);
+        drop(guard);
         let model = model.fork(&device);
         let sampler = if config.loss.needs_balanced_batches() {
             BatchSampler::Balanced(BalancedSampler::new(

@@ -4,9 +4,10 @@
 //     that shows it — updates per second, the main-thread time of the Plotly.react call, and
 //     the wait for the frame; as the page draws them now (square markers, Float32Array
 //     coordinates) and as it drew them before (circles, JS arrays);
-//  2. long tasks (PerformanceObserver 'longtask', registered before the app starts) while the
-//     page trains on the CPU backend for DURATION seconds (default 30): count, total, p50/p95/max,
-//     with the steps done and the embedding-plot updates drawn in that time.
+//  2. long tasks (PerformanceObserver 'longtask', registered before the app starts) on the page's
+//     main thread while it trains for DURATION seconds (default 30) — CPU backend in 2-D (2,000
+//     points) and in 3-D (10,000 points), and WebGPU: count, total, p50/p95/max, with the steps
+//     done and the embedding-plot updates drawn in that time.
 //
 //   node tests/e2e/perf.mjs            (after `trunk build`)
 import { serve, launch, until, num } from './harness.mjs';
@@ -68,27 +69,47 @@ for (const [how, symbol, typed] of [['now: square markers, Float32Array', 'squar
     `frame ${rate.waitMs.toFixed(0)} ms over ${rate.frames} updates`);
 }
 
-// Long tasks while training on the CPU backend.
-await page.evaluate(() => { window.__longtasks = []; });
-const updates0 = await num(page, 'plot-updates');
-const t0 = Date.now();
-await page.getByTestId('train').click();
-await page.waitForTimeout(seconds * 1000);
-// One evaluate (it waits for a gap between training slices): the numbers at this moment.
-const snap = await page.evaluate(() => {
-  const t = id => (document.querySelector(`[data-testid="${id}"]`) || {}).textContent || '?';
-  return { tasks: window.__longtasks.map(x => x[1]), steps: t('step-count'), updates: t('plot-updates'), metricsMs: t('metrics-ms') };
-});
-const elapsed = (Date.now() - t0) / 1000;
-await page.getByTestId('pause').click({ timeout: 120_000, noWaitAfter: true }).catch(() => {});
-const steps = parseInt(snap.steps, 10);
-const updates = parseInt(snap.updates, 10) - updates0;
-const metricsMs = snap.metricsMs;
-const tasks = snap.tasks.sort((a, b) => a - b);
-const q = p => tasks.length ? tasks[Math.min(tasks.length - 1, Math.floor(p * tasks.length))] : 0;
-const sum = tasks.reduce((s, d) => s + d, 0);
-console.log(`LONG TASKS while training (CPU backend, batch 128, ${elapsed.toFixed(1)} s, ${steps} steps, ${updates} plot updates, last metrics ${metricsMs} ms): ` +
-  `${tasks.length} long tasks, ${(sum / 1000).toFixed(1)} s in total (${(100 * sum / 1000 / elapsed).toFixed(0)} % of the time), ` +
-  `p50 ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${(tasks.at(-1) || 0).toFixed(0)} ms`);
+// Long tasks on the page's main thread while it trains (training itself runs in a Web Worker).
+// Each scenario in a fresh page, with the observer registered before the app starts.
+async function longTasks(label, query) {
+  const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await p.addInitScript(() => {
+    window.__longtasks = [];
+    new PerformanceObserver(list => { for (const e of list.getEntries()) window.__longtasks.push([e.startTime, e.duration]); })
+      .observe({ type: 'longtask', buffered: true });
+  });
+  await p.goto(base + query);
+  await until('the data to load', 120_000, async () => await p.getByTestId('train').isEnabled());
+  await until('the backend to be chosen', 120_000, async () => !(await p.getByTestId('backend-info').textContent()).startsWith('choosing'));
+  const place = await p.getByTestId('host-place').textContent();
+  const backend = await p.getByTestId('backend-info').textContent();
+  await p.evaluate(() => { window.__longtasks = []; });
+  const updates0 = await num(p, 'plot-updates');
+  const t0 = Date.now();
+  await p.getByTestId('train').click();
+  await p.waitForTimeout(seconds * 1000);
+  // One evaluate: the numbers at this moment.
+  const snap = await p.evaluate(() => {
+    const t = id => (document.querySelector(`[data-testid="${id}"]`) || {}).textContent || '?';
+    return { tasks: window.__longtasks.map(x => x[1]), steps: t('step-count'), updates: t('plot-updates'), metricsMs: t('metrics-ms') };
+  });
+  const elapsed = (Date.now() - t0) / 1000;
+  await p.getByTestId('pause').click({ timeout: 120_000, noWaitAfter: true }).catch(() => {});
+  const steps = parseInt(snap.steps, 10);
+  const updates = parseInt(snap.updates, 10) - updates0;
+  const tasks = snap.tasks.sort((a, b) => a - b);
+  const q = f => tasks.length ? tasks[Math.min(tasks.length - 1, Math.floor(f * tasks.length))] : 0;
+  const sum = tasks.reduce((s, d) => s + d, 0);
+  console.log(`LONG TASKS while training, ${label} (${query}; training ${place}; ${backend}; ${elapsed.toFixed(1)} s, ` +
+    `${steps} steps, ${updates} plot updates, last metrics ${snap.metricsMs} ms): ` +
+    `${tasks.length} long tasks, ${(sum / 1000).toFixed(1)} s in total (${(100 * sum / 1000 / elapsed).toFixed(0)} % of the time), ` +
+    `p50 ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${(tasks.at(-1) || 0).toFixed(0)} ms`);
+  await p.close();
+}
+
+await page.close();
+await longTasks('CPU, 2-D, 2,000 points', '?backend=cpu');
+await longTasks('CPU, 3-D, 10,000 points, an embedding every 5 steps', '?backend=cpu&d=3&np=10000&ee=5');
+await longTasks('WebGPU, 2-D, 2,000 points, batch 32', '?backend=webgpu&bs=32');
 await browser.close();
 close();
