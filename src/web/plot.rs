@@ -7,7 +7,7 @@
 //! ([`EmbeddingFigure`]) carries the class traces' coordinates beside the plotly.rs figure and
 //! hands them to plotly.js as `Float32Array`s, not through JSON; its 3-D markers are squares
 //! (two triangles each in plotly's WebGL scatter instead of a triangulated circle: less
-//! per-point work for plotly and the GPU). [`Drawer`] never queues updates: while one is being
+//! per-point work for plotly and the GPU). The embedding plot (`ui::charts`) never queues updates: while one is being
 //! drawn, newer ones replace each other and only the latest is drawn next.
 
 use plotly::common::{DashType, Fill, HoverInfo, Line, Marker, MarkerSymbol, Mode, Title};
