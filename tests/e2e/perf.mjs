@@ -88,6 +88,9 @@ async function longTasks(label, query) {
   const t0 = Date.now();
   await p.getByTestId('train').click();
   await p.waitForTimeout(seconds * 1000);
+  // Slow scenarios (10,000 points on the CPU, WebGPU on SwiftShader) take longer than that for
+  // their first embedding: go on until two plot updates are drawn (at most 3 more minutes).
+  await until('two plot updates', 180_000, async () => (await num(p, 'plot-updates')) - updates0 >= 2).catch(() => {});
   // One evaluate: the numbers at this moment.
   const snap = await p.evaluate(() => {
     const t = id => (document.querySelector(`[data-testid="${id}"]`) || {}).textContent || '?';
