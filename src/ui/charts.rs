@@ -156,14 +156,11 @@ pub fn Curves() -> impl IntoView {
         for (i, (name, v)) in c.terms.iter().enumerate() {
             losses.push((name.as_str(), &c.steps, v, palette[i % palette.len()]));
         }
-        let loss_fig = plot::curves_plot("Loss", &losses);
-        let acc_fig = plot::curves_plot(
-            "Accuracy",
-            &[
-                ("batch (smoothed)", &c.steps, &c.batch_accuracy, "#0072B2"),
-                ("test subset", &c.eval_steps, &c.eval_accuracy, "#D55E00"),
-            ],
-        );
+        let loss_fig = plot::curves_plot(&losses);
+        let acc_fig = plot::curves_plot(&[
+            ("batch (smoothed)", &c.steps, &c.batch_accuracy, "#0072B2"),
+            ("test subset", &c.eval_steps, &c.eval_accuracy, "#D55E00"),
+        ]);
         let (Some(l), Some(a)) = (root(loss_node), root(acc_node)) else {
             return;
         };
@@ -180,8 +177,14 @@ pub fn Curves() -> impl IntoView {
     });
     view! {
         <div class="curves">
-            <div class="plot small" node_ref=loss_node data-testid="loss-plot" aria-label="Loss curve"></div>
-            <div class="plot small" node_ref=acc_node data-testid="accuracy-plot" aria-label="Accuracy curve"></div>
+            <figure class="curve">
+                <figcaption>"Loss " <small>"per step"</small></figcaption>
+                <div class="plot small" node_ref=loss_node data-testid="loss-plot" aria-label="Loss curve"></div>
+            </figure>
+            <figure class="curve">
+                <figcaption>"Accuracy " <small>"per step"</small></figcaption>
+                <div class="plot small" node_ref=acc_node data-testid="accuracy-plot" aria-label="Accuracy curve"></div>
+            </figure>
         </div>
     }
 }

@@ -393,8 +393,9 @@ fn build_embedding(
     plot
 }
 
-/// A line chart of one or more named curves sharing an x axis (steps).
-pub fn curves_plot(title: &str, curves: &[(&str, &[f64], &[f64], &str)]) -> Plot {
+/// A line chart of one or more named curves sharing an x axis (steps); untitled (the page
+/// captions it).
+pub fn curves_plot(curves: &[(&str, &[f64], &[f64], &str)]) -> Plot {
     let mut plot = Plot::new();
     for (name, x, y, color) in curves {
         plot.add_trace(
@@ -404,7 +405,15 @@ pub fn curves_plot(title: &str, curves: &[(&str, &[f64], &[f64], &str)]) -> Plot
                 .marker(Marker::new().color(color.to_string())),
         );
     }
-    plot.set_layout(base_layout(title, false).x_axis(Axis::new().title(Title::with_text("step"))));
+    // No plotly title or axis title: the page captions the plot in HTML. Measuring their text
+    // was half of each redraw's cost (plotly.js 3.3, headless Chromium: 29 → 14 ms).
+    // (The theme's colours are applied by `react`, as for every plot.)
+    plot.set_layout(
+        Layout::new()
+            .margin(Margin::new().left(40).right(10).top(10).bottom(30))
+            .paper_background_color("#ffffff")
+            .plot_background_color("#ffffff"),
+    );
     plot
 }
 
