@@ -565,6 +565,9 @@ pub fn host_for_page(
             }
             Heard::Output(out) => hear(out),
             Heard::Failed(why) => {
+                if matches!(*place.borrow(), Some(Place::Page(_)) | None) {
+                    return; // a late word from a worker already replaced
+                }
                 let was_running = matches!(*place.borrow(), Some(Place::Worker(_)));
                 to_page(why.clone());
                 if was_running {
