@@ -548,6 +548,9 @@ pub fn host_for_page(
         Remote::start(move |heard| match heard {
             Heard::Ready => {
                 let mut p = place.borrow_mut();
+                if !matches!(*p, Some(Place::Starting(..))) {
+                    return; // a worker already given up on
+                }
                 if let Some(Place::Starting(remote, pending)) = p.take() {
                     let mut failed = None;
                     for input in &pending {
