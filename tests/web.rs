@@ -55,17 +55,23 @@ fn mount_app(config: TrainConfig) -> web_sys::Element {
     root
 }
 
-#[wasm_bindgen_test]
-async fn app_mounts_trains_on_click_and_plots_points() {
+/// Mounts a small run (batch 16, an embedding of 300 points every 2 steps) and waits until
+/// it can train; returns the root and the Train button.
+async fn mount_small_run() -> (web_sys::Element, web_sys::HtmlButtonElement) {
     let root = mount_app(TrainConfig {
         batch_size: 16,
         eval_every: 2,
         eval_points: 300,
         ..TrainConfig::default()
     });
-
     let train: web_sys::HtmlButtonElement = by_testid(&root, "train").unchecked_into();
     wait_for("the Train button to be enabled", 60.0, || !train.disabled()).await;
+    (root, train)
+}
+
+#[wasm_bindgen_test]
+async fn app_mounts_trains_on_click_and_plots_points() {
+    let (root, train) = mount_small_run().await;
     assert!(
         by_testid(&root, "backend-info")
             .text_content()
@@ -421,14 +427,7 @@ fn text(root: &web_sys::Element, id: &str) -> String {
 
 #[wasm_bindgen_test]
 async fn panels_metrics_panel_scores_a_step_and_export_buttons_work() {
-    let root = mount_app(TrainConfig {
-        batch_size: 16,
-        eval_every: 2,
-        eval_points: 300,
-        ..TrainConfig::default()
-    });
-    let train: web_sys::HtmlButtonElement = by_testid(&root, "train").unchecked_into();
-    wait_for("the Train button to be enabled", 60.0, || !train.disabled()).await;
+    let (root, _train) = mount_small_run().await;
     assert!(text(&root, "metrics-meta").contains("Train a step"));
     for id in [
         "export-png",

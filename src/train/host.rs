@@ -163,19 +163,19 @@ impl Host {
     /// Uses `dataset` from now on: the page's run resets and a comparison stops.
     pub fn set_dataset(&mut self, dataset: Arc<Dataset>) -> Vec<FromHost> {
         self.dataset = Some(dataset.clone());
-        self.metrics_due = None;
-        let mut out = self.stop_compare();
-        let events = self.main.set_dataset(dataset);
-        out.extend(self.main_events(events));
-        out
+        self.restart(|main| main.set_dataset(dataset))
     }
 
     /// Trains on `device` from now on: the page's run resets and a comparison stops.
     pub fn set_device(&mut self, device: Device) -> Vec<FromHost> {
         self.device = device.clone();
-        self.metrics_due = None;
+        self.restart(|main| main.set_device(device))
+    }
+
+    /// Stops the comparison and applies `reset` (which resets the page's run) to the page's run.
+    fn restart(&mut self, reset: impl FnOnce(&mut Session) -> Vec<Event>) -> Vec<FromHost> {
         let mut out = self.stop_compare();
-        let events = self.main.set_device(device);
+        let events = reset(&mut self.main);
         out.extend(self.main_events(events));
         out
     }
@@ -184,9 +184,8 @@ impl Host {
     pub fn handle(&mut self, message: ToHost) -> Vec<FromHost> {
         match message {
             ToHost::Command(c) => {
-                if matches!(c, Command::Reset | Command::Configure(_) | Command::Load(_)) {
-                    self.metrics_due = None;
-                }
+                // A reset (Reset, a new configuration, a load) reports `Idle`, which drops the
+                // pending metrics in `main_events`.
                 let events = self.main.handle(c);
                 self.main_events(events)
             }
@@ -281,11 +280,8 @@ impl Host {
                 }
             }
         }
-        // Only metrics that are not due yet remain: compute them rather than spin.
-        match self.metrics_due.take() {
-            Some(emb) => vec![self.compute_metrics(&emb)],
-            None => vec![],
-        }
+        // Nothing wants work: pending metrics were ready (the page's run is idle) and are done.
+        vec![]
     }
 
     fn compute_metrics(&mut self, emb: &Embedding) -> FromHost {

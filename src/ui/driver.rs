@@ -19,16 +19,21 @@ pub fn spawn(ui: Ui, mut rx: UnboundedReceiver<Msg>) {
     let note: Rc<dyn Fn(String)> = Rc::new(move |place| ui.host_place.set(place));
     let host = host_for_page(ui.config.get_untracked(), hear, note);
     leptos::task::spawn_local(async move {
+        let mut first_data = true;
         while let Some(msg) = rx.next().await {
             let input = match msg {
                 Msg::Cmd(c) => Input::Host(ToHost::Command(c)),
                 Msg::Dataset(ds) => {
                     ui.class_names.set(ds.class_names.clone());
                     super::compare::set_dataset(ds.clone());
-                    // The backend the page asks for (a link may have set it since the start).
-                    let choice = Input::Backend(ui.backend_choice.get_untracked());
-                    if host.unbounded_send(choice).is_err() {
-                        return;
+                    // Before the first data, the backend the page asks for (a link may have set
+                    // it since the start): the host chooses it on those data. Later changes
+                    // come as `Msg::Backend`.
+                    if std::mem::take(&mut first_data) {
+                        let choice = Input::Backend(ui.backend_choice.get_untracked());
+                        if host.unbounded_send(choice).is_err() {
+                            return;
+                        }
                     }
                     Input::Dataset(ds)
                 }

@@ -180,7 +180,6 @@ pub async fn host_loop(
     };
     let mut host = Host::new(config, crate::backend::cpu());
     let mut backend = BackendChoice::Auto;
-    let mut backend_ready = false;
     loop {
         let input = if host.wants_work() {
             match rx.try_recv() {
@@ -197,17 +196,17 @@ pub async fn host_loop(
         match input {
             Some(Input::Host(m)) => send(host.handle(m)),
             Some(Input::Dataset(ds)) => {
+                let first = host.dataset().is_none();
                 send(host.set_dataset(ds));
-                if !backend_ready {
-                    backend_ready = true;
+                // The backend is chosen once, on the first data ("auto" measures on them).
+                if first {
                     select_backend(&mut host, backend, &*emit).await;
                 }
             }
             Some(Input::Backend(choice)) => {
                 backend = choice;
-                // Before the data arrive only remember the choice: "auto" measures on them.
+                // Before the data arrive only remember the choice.
                 if host.dataset().is_some() {
-                    backend_ready = true;
                     select_backend(&mut host, choice, &*emit).await;
                 }
             }
