@@ -621,11 +621,12 @@ async fn panels_compare_two_runs_side_by_side_with_synchronized_cameras() {
     click_testid(&root, "compare-stop");
 }
 
-/// Not a pass/fail check but a measurement: updates per second of the embedding plot with
-/// 10,000 points in 3-D, through the page's own path (class series → [`plot::EmbeddingFigure`]
-/// → `Plotly.react` with `Float32Array` coordinates → the frame that shows it) and, for
-/// comparison, the all-JSON path of the small plots (`embedding_plot` → JSON → `Plotly.react`);
-/// and the cost of the live metrics in WebAssembly.
+/// A measurement (the only checks: every update drew all points): updates per second of the
+/// embedding plot with 10,000 points in 3-D through the page's own path (class series →
+/// [`plot::EmbeddingFigure`] → [`plot::EmbeddingPainter`] → the frame that shows it), live as
+/// while training (the point layer) and still (plotly.js's traces, `Float32Array`
+/// coordinates), and for comparison the all-JSON path of the small plots (`embedding_plot` →
+/// JSON → `Plotly.react`); and the cost of the live metrics in WebAssembly.
 #[wasm_bindgen_test]
 async fn panels_measure_plot_rate_and_metrics_cost() {
     use playground::export::{embedding_metrics, live_metrics_config};
@@ -662,8 +663,13 @@ async fn panels_measure_plot_rate_and_metrics_cost() {
     let fig = plot::EmbeddingFigure::new(&class_series(&emb, &names), &[], &[], 3, "rate");
     plot::react_embedding(&div, &fig).await.unwrap();
     plot::frame_drawn().await;
-    for typed in [true, false, true] {
+    // The page while training (live: the point layer, plotly.js four times a second), then
+    // as it draws a still figure and as the small plots do (plotly.js every time).
+    let radius = 4.0;
+    for how in ["live", "still", "json", "live"] {
+        let mut painter = plot::EmbeddingPainter::default();
         let (mut build_ms, mut react_ms, mut frame_ms, mut worst_ms) = (0.0, 0.0, 0.0, 0.0f64);
+        let mut drawn = 0;
         let t0 = now_ms();
         for f in 0..frames {
             for v in points.iter_mut() {
@@ -680,14 +686,16 @@ async fn panels_measure_plot_rate_and_metrics_cost() {
             let a = now_ms();
             let series = class_series(&emb, &names);
             let b;
-            if typed {
-                let fig = plot::EmbeddingFigure::new(&series, &[], &[], 3, "rate");
-                b = now_ms();
-                plot::react_embedding(&div, &fig).await.unwrap();
-            } else {
+            if how == "json" {
                 let fig = plot::embedding_plot(&series, &[], &[], 3, "rate");
                 b = now_ms();
                 plot::react(&div, &fig).await.unwrap();
+                drawn = plot::plotted_points(&div, 0, 10);
+            } else {
+                let fig = plot::EmbeddingFigure::new(&series, &[], &[], 3, "rate")
+                    .with_view(radius, how == "live");
+                b = now_ms();
+                drawn = painter.draw(&div, &fig, b).await.unwrap();
             }
             let c = now_ms();
             plot::frame_drawn().await;
@@ -695,21 +703,21 @@ async fn panels_measure_plot_rate_and_metrics_cost() {
             build_ms += b - a;
             react_ms += c - b;
             frame_ms += d - c;
-            // Plotly.react of a WebGL scene is synchronous: figure and react are one task.
+            // The draw of a WebGL scene is synchronous: figure and draw are one task.
             worst_ms = worst_ms.max(c - a);
         }
         let total = now_ms() - t0;
-        assert_eq!(plot::plotted_points(&div, 0, 10), n);
+        assert_eq!(drawn, n, "{how}: points drawn");
         let rate = frames as f64 * 1000.0 / total;
         let per = |ms: f64| ms / frames as f64;
         console_log!(
             "{}",
             format!(
-                "PLOT RATE 10,000 points 3-D, {}: {rate:.1} updates/s ({:.0} ms/update: main-thread JS+wasm {:.1} ms = figure {:.1} ms + Plotly.react {:.1} ms, worst {worst_ms:.0} ms; frame {:.0} ms) over {frames} updates",
-                if typed {
-                    "page path (Float32Array)"
-                } else {
-                    "JSON path"
+                "PLOT RATE 10,000 points 3-D, {}: {rate:.1} updates/s ({:.0} ms/update: main-thread JS+wasm {:.1} ms = figure {:.1} ms + draw {:.1} ms, worst {worst_ms:.0} ms; frame {:.0} ms) over {frames} updates",
+                match how {
+                    "live" => "page while training (point layer)",
+                    "still" => "page, still figure (plotly.js traces, Float32Array)",
+                    _ => "small plots' path (plotly.js, JSON)",
                 },
                 per(total),
                 per(build_ms + react_ms),
@@ -812,4 +820,125 @@ async fn app_reads_the_share_link_in_the_address_bar() {
     .await;
     // Its style sheet of hidden controls goes with it.
     root.remove();
+}
+
+// Pixels of one colour in an embedding plot's point layer: the 2-D canvas, or the 3-D scene's
+// WebGL drawing buffer (read in the task that drew it, before the browser presents it).
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
+export function layer_pixels(root, dim, hex) {
+    const n = parseInt(hex.slice(1), 16);
+    const want = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+    let px, w, h;
+    if (dim === 3) {
+        const glplot = root._fullLayout.scene._scene.glplot;
+        glplot.redraw();
+        const gl = glplot.gl;
+        w = gl.drawingBufferWidth; h = gl.drawingBufferHeight;
+        px = new Uint8Array(4 * w * h);
+        gl.readPixels(0, 0, w, h, gl.RGBA, gl.UNSIGNED_BYTE, px);
+    } else {
+        const c = root.querySelector('canvas.point-layer');
+        if (!c) return -1;
+        w = c.width; h = c.height;
+        px = c.getContext('2d').getImageData(0, 0, w, h).data;
+    }
+    let count = 0;
+    for (let i = 0; i < px.length; i += 4) {
+        if (px[i + 3] > 200 && Math.abs(px[i] - want[0]) < 8 && Math.abs(px[i + 1] - want[1]) < 8
+            && Math.abs(px[i + 2] - want[2]) < 8) count++;
+    }
+    return count;
+}
+// A click on the legend entry of trace `index` (a user's change, which `uirevision` keeps);
+// resolves to the trace's `visible` once plotly's double-click delay has passed.
+export async function click_legend(root, index) {
+    const toggle = root.querySelectorAll('.legend .traces')[index].querySelector('.legendtoggle');
+    const r = toggle.getBoundingClientRect();
+    const at = { bubbles: true, cancelable: true, view: window, button: 0,
+        clientX: r.x + r.width / 4, clientY: r.y + r.height / 2 };
+    toggle.dispatchEvent(new MouseEvent('mousedown', { ...at, buttons: 1 }));
+    toggle.dispatchEvent(new MouseEvent('mouseup', { ...at, buttons: 0 }));
+    await new Promise(done => setTimeout(done, 700));
+    return String(root._fullData[index].visible);
+}
+"#)]
+extern "C" {
+    fn layer_pixels(root: &web_sys::HtmlElement, dim: u32, hex: &str) -> i32;
+    fn click_legend(root: &web_sys::HtmlElement, index: u32) -> js_sys::Promise;
+}
+
+/// The point layer that draws the embedding while a run trains, in 2-D and 3-D: a class's
+/// points appear in its colour (counted in the canvas or the WebGL buffer), vanish when the
+/// legend hides the class, and the layer goes when the figure is still again (plotly.js's
+/// traces hold the points).
+#[wasm_bindgen_test]
+async fn panels_point_layer_draws_the_live_embedding() {
+    use playground::train::Embedding;
+    use playground::viz::{PALETTE, class_series};
+    use playground::web::{now_ms, plot};
+    load_plotly();
+    let names = DatasetKind::Mnist.class_names();
+    for dim in [2usize, 3] {
+        let div: web_sys::HtmlElement = document().create_element("div").unwrap().unchecked_into();
+        div.set_attribute("style", "width:600px;height:450px")
+            .unwrap();
+        document().body().unwrap().append_child(&div).unwrap();
+        // Three classes on a circle of radius 1 (z = 0.3 in 3-D), 300 points each.
+        let n = 900;
+        let mut points = Vec::with_capacity(dim * n);
+        let labels: Vec<u8> = (0..n).map(|i| (i % 3) as u8).collect();
+        for i in 0..n {
+            let a = i as f32 * 0.37;
+            points.extend_from_slice(&[a.cos() * (0.5 + (i % 3) as f32 * 0.2), a.sin() * 0.8]);
+            if dim == 3 {
+                points.push(0.3);
+            }
+        }
+        let emb = Embedding {
+            step: 1,
+            dim,
+            points,
+            labels: labels.clone(),
+            predictions: labels,
+            geometry: None,
+        };
+        let series = class_series(&emb, &names);
+        let fig =
+            |live| plot::EmbeddingFigure::new(&series, &[], &[], dim, "layer").with_view(1.2, live);
+        let mut painter = plot::EmbeddingPainter::default();
+        let t0 = now_ms();
+        let drawn = painter.draw(&div, &fig(true), t0).await.unwrap();
+        assert_eq!(drawn, n, "{dim}-D: points given to the layer");
+        // Plotly's class traces hold their first point each (their legend entries).
+        assert_eq!(plot::plotted_points(&div, 0, 3), 3, "{dim}-D: placeholders");
+        let class0 = layer_pixels(&div, dim as u32, PALETTE[0]);
+        let class2 = layer_pixels(&div, dim as u32, PALETTE[2]);
+        assert!(
+            class0 > 100 && class2 > 100,
+            "{dim}-D: class pixels {class0}, {class2}"
+        );
+        // The legend hides class 0: its points go, the others stay; through an update of the
+        // layer alone (at once) and one with plotly.js (a second later).
+        let visible = wasm_bindgen_futures::JsFuture::from(click_legend(&div, 0)).await;
+        assert_eq!(visible.unwrap().as_string().as_deref(), Some("legendonly"));
+        for at in [t0, t0 + 1000.0] {
+            let drawn = painter.draw(&div, &fig(true), at).await.unwrap();
+            assert_eq!(drawn, 600, "{dim}-D: points of the shown classes");
+            let hidden = layer_pixels(&div, dim as u32, PALETTE[0]);
+            assert_eq!(hidden, 0, "{dim}-D: class 0 hidden");
+            let shown = layer_pixels(&div, dim as u32, PALETTE[2]);
+            assert!(shown > 100, "{dim}-D: class 2 stays");
+        }
+        // Still again: plotly's traces take the points back, the layer goes.
+        let drawn = painter.draw(&div, &fig(false), now_ms()).await.unwrap();
+        assert_eq!(drawn, n, "{dim}-D: plotly's traces");
+        if dim == 2 {
+            assert_eq!(
+                layer_pixels(&div, 2, PALETTE[0]),
+                -1,
+                "the 2-D layer is removed"
+            );
+        }
+        div.remove();
+    }
 }

@@ -6,7 +6,9 @@ use wasm_bindgen::JsCast;
 
 use super::state::Ui;
 use crate::train::RunState;
-use crate::viz::{class_series, decision_regions, extent, geometry_overlays};
+use crate::viz::{
+    class_series, decision_regions, extent, geometry_overlays, overlay_extent, view_radius,
+};
 use crate::web::plot;
 
 fn root(node: NodeRef<Div>) -> Option<web_sys::HtmlElement> {
@@ -15,8 +17,13 @@ fn root(node: NodeRef<Div>) -> Option<web_sys::HtmlElement> {
 }
 
 /// The embedding figure of the latest embedding with the toggles' overlays (`None` before
-/// the first embedding).
-fn embedding_figure(ui: Ui) -> Option<plot::EmbeddingFigure> {
+/// the first embedding), its axes' half-width following `radius` (the previous one; updated),
+/// live (points drawn by the point layer) while the run trains, unless the layer failed.
+fn embedding_figure(
+    ui: Ui,
+    radius: &mut Option<f32>,
+    layer_ok: bool,
+) -> Option<plot::EmbeddingFigure> {
     let emb = ui.embedding.get_untracked()?;
     let names = ui.class_names.get_untracked();
     let series = class_series(&emb, &names);
@@ -42,9 +49,13 @@ fn embedding_figure(ui: Ui) -> Option<plot::EmbeddingFigure> {
     } else {
         Vec::new()
     };
-    Some(plot::EmbeddingFigure::new(
-        &series, &overlays, &regions, emb.dim, &title,
-    ))
+    let r = view_radius(*radius, extent(&emb).max(overlay_extent(&overlays)));
+    *radius = Some(r);
+    let live = layer_ok && ui.run_state.get_untracked() == RunState::Running;
+    Some(
+        plot::EmbeddingFigure::new(&series, &overlays, &regions, emb.dim, &title)
+            .with_view(r, live),
+    )
 }
 
 /// The live embedding of the test subset, coloured by class, with a legend.
@@ -59,9 +70,15 @@ pub fn EmbeddingPlot() -> impl IntoView {
     // Requests so far, and whether a drawing loop is running.
     let wanted = StoredValue::new_local(0u64);
     let drawing = StoredValue::new_local(false);
+    let radius = StoredValue::new_local(None::<f32>);
+    let painter = StoredValue::new_local(plot::EmbeddingPainter::default());
+    // Cleared for good if the point layer fails: plotly's traces draw the points then.
+    let layer_ok = StoredValue::new_local(true);
     Effect::new(move |_| {
         ui.show_geometry.track();
         ui.show_regions.track();
+        // Starting and stopping switch between the point layer and plotly's traces.
+        ui.run_state.track();
         if ui.embedding.with(Option::is_none) {
             return;
         }
@@ -75,19 +92,28 @@ pub fn EmbeddingPlot() -> impl IntoView {
                 let Some(seen) = wanted.try_get_value() else {
                     return;
                 };
-                if let (Some(el), Some(fig)) = (root(node), embedding_figure(ui)) {
-                    match plot::react_embedding(&el, &fig).await {
-                        Ok(()) => {
-                            ui.plotted_points.set(plot::plotted_points(
-                                &el,
-                                fig.first_class_trace(),
-                                fig.class_traces(),
-                            ));
+                let mut r = radius.get_value();
+                let fig = embedding_figure(ui, &mut r, layer_ok.get_value());
+                radius.set_value(r);
+                if let (Some(el), Some(fig)) = (root(node), fig) {
+                    let mut p = painter.get_value();
+                    let drawn = p.draw(&el, &fig, crate::web::now_ms()).await;
+                    painter.set_value(p);
+                    match drawn {
+                        Ok(points) => {
+                            ui.plotted_points.set(points);
                             ui.plot_updates.update(|n| *n += 1);
                             // The scene is drawn in the next frame: no new update before.
                             plot::frame_drawn().await;
                         }
-                        Err(e) => ui.error.set(Some(e)),
+                        Err(e) => {
+                            // Next time from scratch, with plotly's traces if the layer failed.
+                            if fig.is_live() {
+                                layer_ok.set_value(false);
+                                wanted.update_value(|n| *n += 1);
+                            }
+                            ui.error.set(Some(e));
+                        }
                     }
                 }
                 match wanted.try_get_value() {

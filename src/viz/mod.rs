@@ -103,6 +103,57 @@ pub fn extent(e: &Embedding) -> f32 {
         .fold(1e-6, f32::max)
 }
 
+/// Largest norm among the overlays' points (NaN separators skipped; 0 without points).
+pub fn overlay_extent(overlays: &[Overlay]) -> f32 {
+    let mut far = 0.0f32;
+    for o in overlays {
+        for i in 0..o.x.len() {
+            let (x, y) = (o.x[i], o.y.get(i).copied().unwrap_or(0.0));
+            let z = o.z.get(i).copied().unwrap_or(0.0);
+            let n = (x * x + y * y + z * z).sqrt();
+            if n.is_finite() {
+                far = far.max(n);
+            }
+        }
+    }
+    far
+}
+
+/// Half-width of the embedding plot's axes (every axis spans `[-r, r]`), given the previous
+/// one and the farthest point to show (from [`extent`], [`overlay_extent`]).
+///
+/// The axes stay put while everything fits with a margin of 8 % and still fills more than
+/// 40 % of them, so a training run's plot does not rescale at every update. When points leave
+/// the axes they grow to a round value (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10ⁿ) 25 %
+/// beyond the farthest point, leaving room for further growth; when points collapse, the
+/// axes shrink to the round value just above it. A non-finite or non-positive `farthest`
+/// keeps the previous radius (1 without one).
+pub fn view_radius(previous: Option<f32>, farthest: f32) -> f32 {
+    let prev = previous.filter(|p| p.is_finite() && *p > 0.0);
+    if !farthest.is_finite() || farthest <= 0.0 {
+        return prev.unwrap_or(1.0);
+    }
+    let needed = (farthest * 1.08).max(1e-3);
+    match prev {
+        Some(p) if needed <= p && needed >= 0.4 * p => p,
+        Some(p) if needed > p => round_up(needed * 1.25),
+        _ => round_up(needed),
+    }
+}
+
+/// The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 (× 10ⁿ) not below `v` (> 0, finite).
+fn round_up(v: f32) -> f32 {
+    // In f64, so that 5 × 10⁻³ comes out as the f32 nearest 0.005.
+    let v = f64::from(v);
+    let decade = 10f64.powf(v.log10().floor());
+    [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
+        .iter()
+        .map(|m| m * decade)
+        // Rounding of `decade` must not pick a step a hair below `v`.
+        .find(|r| *r >= v * (1.0 - 1e-9))
+        .unwrap_or(10.0 * decade) as f32
+}
+
 fn push_point(o: &mut Overlay, p: &[f32], dim: usize) {
     o.x.push(p[0]);
     o.y.push(p.get(1).copied().unwrap_or(0.0));
@@ -201,6 +252,40 @@ pub fn geometry_overlays(g: &Geometry, e: &Embedding) -> Vec<Overlay> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn view_radius_rounds_up_and_keeps_still() {
+        // First view: the round value just above farthest × 1.08.
+        assert_eq!(view_radius(None, 1.0), 1.2);
+        assert_eq!(view_radius(None, 0.9), 1.0);
+        assert_eq!(view_radius(None, 37.0), 40.0);
+        assert_eq!(view_radius(None, 0.0042), 0.005);
+        // Within the band: unchanged.
+        assert_eq!(view_radius(Some(10.0), 9.0), 10.0);
+        assert_eq!(view_radius(Some(10.0), 4.0), 10.0);
+        // Growing: 25 % headroom beyond the margin (9.5 × 1.08 × 1.25 = 12.8 → 15).
+        assert_eq!(view_radius(Some(10.0), 9.5), 15.0);
+        // Collapsing below 40 %: shrinks to fit (3 × 1.08 = 3.24 → 4).
+        assert_eq!(view_radius(Some(10.0), 3.0), 4.0);
+        // Nonsense keeps what there is.
+        assert_eq!(view_radius(Some(6.0), f32::NAN), 6.0);
+        assert_eq!(view_radius(None, f32::INFINITY), 1.0);
+        assert_eq!(view_radius(Some(f32::NAN), 1.0), 1.2);
+    }
+
+    #[test]
+    fn overlay_extent_skips_separators() {
+        let o = Overlay {
+            name: "x".into(),
+            style: OverlayStyle::Line,
+            colors: vec![],
+            x: vec![0.0, 3.0, f32::NAN, 1.0],
+            y: vec![0.0, 4.0, f32::NAN, 1.0],
+            z: vec![],
+        };
+        assert_eq!(overlay_extent(&[o]), 5.0);
+        assert_eq!(overlay_extent(&[]), 0.0);
+    }
 
     #[test]
     fn series_split_by_label() {

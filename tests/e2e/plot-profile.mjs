@@ -65,6 +65,11 @@ for (const v of variants) {
     await Plotly.react(div, traces(), layout, cfg);
     const frame = () => new Promise(r => requestAnimationFrame(() => r()));
     await frame(); await frame();
+    if (opts.nopick) { const gl = div._fullLayout.scene._scene.glplot.gl; gl.readPixels = () => {}; }
+    if (opts.glprof) {
+      const gl = div._fullLayout.scene._scene.glplot.gl; window.__glt = {};
+      for (const k in gl) { if (typeof gl[k] === 'function') { const f = gl[k].bind(gl); gl[k] = (...a) => { const t = performance.now(); const r = f(...a); const d = performance.now() - t; const e = window.__glt[k] || (window.__glt[k] = [0, 0]); e[0] += d; e[1]++; return r; }; } }
+    }
     window.__run = async () => {
       const t0 = performance.now();
       let sync = 0, resolved = 0, wait = 0; const S = [], W = [];
@@ -97,9 +102,13 @@ for (const v of variants) {
   // main-thread long tasks from here on
   await page.evaluate(() => { window.__lt = []; window.__po && window.__po.disconnect(); window.__po = new PerformanceObserver(l => { for (const e of l.getEntries()) window.__lt.push(e.duration); }); window.__po.observe({ type: 'longtask' }); });
   await cdp.send('Profiler.start');
+  if (process.env.TRACE) await browser.startTracing(page, { path: process.env.TRACE, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'gpu', 'cc', 'viz', 'toplevel', 'v8'] });
   const r = await page.evaluate(() => window.__run());
+  if (process.env.TRACE) await browser.stopTracing();
   const { profile } = await cdp.send('Profiler.stop');
   const lt = await page.evaluate(() => window.__lt);
+  const glt = await page.evaluate(() => window.__glt);
+  if (glt) console.log(Object.entries(glt).sort((a, b) => b[1][0] - a[1][0]).slice(0, 12).map(([k, [t, n]]) => `${k} ${(t / FRAMES).toFixed(1)}ms/upd x${(n / FRAMES).toFixed(0)}`).join('\n'));
   // self time per function
   const ids = profile.samples; const byId = new Map(profile.nodes.map(n => [n.id, n]));
   const self = new Map();
