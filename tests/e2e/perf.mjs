@@ -83,7 +83,7 @@ async function longTasks(label, query) {
   await until('the backend to be chosen', 120_000, async () => !(await p.getByTestId('backend-info').textContent()).startsWith('choosing'));
   const place = await p.getByTestId('host-place').textContent();
   const backend = await p.getByTestId('backend-info').textContent();
-  await p.evaluate(() => { window.__longtasks = []; });
+  await p.evaluate(() => { window.__longtasks = []; window.__clicked = performance.now(); });
   const updates0 = await num(p, 'plot-updates');
   const t0 = Date.now();
   await p.getByTestId('train').click();
@@ -94,7 +94,9 @@ async function longTasks(label, query) {
   // One evaluate: the numbers at this moment.
   const snap = await p.evaluate(() => {
     const t = id => (document.querySelector(`[data-testid="${id}"]`) || {}).textContent || '?';
-    return { tasks: window.__longtasks.map(x => x[1]), steps: t('step-count'), updates: t('plot-updates'), metricsMs: t('metrics-ms') };
+    const top = window.__longtasks.slice().sort((a, b) => b[1] - a[1]).slice(0, 5)
+      .map(([at, d]) => `${d.toFixed(0)} ms at ${((at - window.__clicked) / 1000).toFixed(1)} s`);
+    return { tasks: window.__longtasks.map(x => x[1]), top, steps: t('step-count'), updates: t('plot-updates'), metricsMs: t('metrics-ms') };
   });
   const elapsed = (Date.now() - t0) / 1000;
   await p.getByTestId('pause').click({ timeout: 120_000, noWaitAfter: true }).catch(() => {});
@@ -106,7 +108,7 @@ async function longTasks(label, query) {
   console.log(`LONG TASKS while training, ${label} (${query}; training ${place}; ${backend}; ${elapsed.toFixed(1)} s, ` +
     `${steps} steps, ${updates} plot updates, last metrics ${snap.metricsMs} ms): ` +
     `${tasks.length} long tasks, ${(sum / 1000).toFixed(1)} s in total (${(100 * sum / 1000 / elapsed).toFixed(0)} % of the time), ` +
-    `p50 ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${(tasks.at(-1) || 0).toFixed(0)} ms`);
+    `p50 ${q(0.5).toFixed(0)} ms, p95 ${q(0.95).toFixed(0)} ms, max ${(tasks.at(-1) || 0).toFixed(0)} ms; longest: ${snap.top.join(', ') || 'none'}`);
   await p.close();
 }
 
