@@ -45,6 +45,14 @@ fn mnist() -> Arc<Dataset> {
 /// Mounts the App (CPU backend, real MNIST from memory) into a fresh element.
 fn mount_app(config: TrainConfig) -> web_sys::Element {
     load_plotly();
+    // Apps of earlier tests stay mounted and keep their settings in the address bar (the share
+    // link), which a new app reads: each test's app starts from the bare page.
+    let w = web_sys::window().unwrap();
+    let path = w.location().pathname().unwrap();
+    w.history()
+        .unwrap()
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path))
+        .unwrap();
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
     let ds = mnist();
@@ -94,10 +102,19 @@ async fn app_mounts_trains_on_click_and_plots_points() {
     let data: js_sys::Array = js_sys::Reflect::get(&plot, &"data".into())
         .unwrap()
         .unchecked_into();
+    let names: Vec<String> = data
+        .iter()
+        .map(|t| {
+            js_sys::Reflect::get(&t, &"name".into())
+                .ok()
+                .and_then(|n| n.as_string())
+                .unwrap_or_default()
+        })
+        .collect();
     assert_eq!(
         data.length(),
         11,
-        "one trace per class, then the softmax head's class directions"
+        "one trace per class, then the softmax head's class directions: {names:?}"
     );
     let name = |i: u32| {
         js_sys::Reflect::get(&data.get(i), &"name".into())
@@ -415,6 +432,8 @@ async fn preset_picker_wedges_and_decision_regions() {
     let names = trace_names(&plot);
     assert_eq!(names[0], "decision regions", "{names:?}");
     assert_eq!(number(&points), drawn, "regions are not counted as points");
+    // Off again: this app stays mounted, its settings in the address bar.
+    by_testid(&root, "show-regions").click();
 }
 
 fn click_testid(root: &web_sys::Element, id: &str) {

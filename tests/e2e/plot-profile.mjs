@@ -10,7 +10,10 @@
 //   react1, restyle1f32, update1f32: one trace with a per-point colour array (+ 10 empty
 //             legend-only traces)
 //   options: symbol=square|diamond|circle-open|…, size=2, n=10000, hoverinfo=none, pr=1
-//            (plotGlPixelRatio)
+//            (plotGlPixelRatio), nopick=1 (plotly's picking read-back made a no-op),
+//            glprof=1 (time spent in each WebGL call, printed per update)
+// TRACE=file.json also writes a Chrome trace of the timed updates (threads' top events: where
+// the main thread waits, e.g. the commit's read-back of the WebGL canvas).
 // Per variant: median time of the update call (main thread, synchronous for WebGL scenes), of the
 // two frames after it, the profile's JavaScript time (busy minus '(program)': native work such
 // as waiting for the GPU process) and the long tasks.
