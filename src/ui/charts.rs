@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::state::Ui;
-use crate::train::RunState;
+use crate::train::{Embedding, RunState};
 use crate::viz::{
-    class_series, decision_regions, extent, geometry_overlays, overlay_extent, view_radius,
+    Overlay, OverlayStyle, class_series, decision_regions, extent, geometry_overlays,
+    overlay_extent, view_radius,
 };
 use crate::web::plot;
 
@@ -58,6 +59,33 @@ fn embedding_figure(
     )
 }
 
+/// The figure before the first embedding (and after a reset): axes around the origin, marked
+/// by a grey diamond, and the classes' legend, in the settings' dimension. plotly.js creates
+/// the plot (in 3-D its WebGL scene: about a second in software rendering), its legend and the
+/// point layer then, not when training has started.
+fn blank_figure(ui: Ui) -> plot::EmbeddingFigure {
+    let dim = ui.config.with_untracked(|c| c.dim);
+    let none = Embedding {
+        step: 0,
+        dim,
+        points: Vec::new(),
+        labels: Vec::new(),
+        predictions: Vec::new(),
+        geometry: None,
+    };
+    let series = class_series(&none, &ui.class_names.get_untracked());
+    let origin = Overlay {
+        name: "origin".into(),
+        style: OverlayStyle::Markers,
+        colors: vec!["#888888"],
+        x: vec![0.0],
+        y: vec![0.0],
+        z: if dim == 3 { vec![0.0] } else { Vec::new() },
+    };
+    plot::EmbeddingFigure::new(&series, &[origin], &[], dim, "No embedding yet")
+        .with_view(1.0, true)
+}
+
 /// The live embedding of the test subset, coloured by class, with a legend.
 ///
 /// Updates never queue up: while one is drawn (`Plotly.react`, then the frame that shows
@@ -74,13 +102,18 @@ pub fn EmbeddingPlot() -> impl IntoView {
     let painter = StoredValue::new_local(plot::EmbeddingPainter::default());
     // Cleared for good if the point layer fails: plotly's traces draw the points then.
     let layer_ok = StoredValue::new_local(true);
+    // The dimension and classes of the blank figure on show, if it is.
+    let blank_shown = StoredValue::new_local(None::<(usize, usize)>);
+    let dim = Memo::new(move |_| ui.config.with(|c| c.dim));
     Effect::new(move |_| {
         ui.show_geometry.track();
         ui.show_regions.track();
         // Starting and stopping switch between the point layer and plotly's traces.
         ui.run_state.track();
         if ui.embedding.with(Option::is_none) {
-            return;
+            // The blank figure follows the settings' dimension and the dataset's classes.
+            dim.track();
+            ui.class_names.track();
         }
         wanted.update_value(|n| *n += 1);
         if drawing.get_value() {
@@ -92,17 +125,26 @@ pub fn EmbeddingPlot() -> impl IntoView {
                 let Some(seen) = wanted.try_get_value() else {
                     return;
                 };
+                // Each draw in a task of its own, not after other plots' in the same one.
+                crate::web::yield_now().await;
                 let mut r = radius.get_value();
                 let fig = embedding_figure(ui, &mut r, layer_ok.get_value());
-                radius.set_value(r);
-                if let (Some(el), Some(fig)) = (root(node), fig) {
+                let blank = fig.is_none();
+                radius.set_value(if blank { None } else { r });
+                let fig = fig.unwrap_or_else(|| blank_figure(ui));
+                let shown = (fig.dim(), fig.class_traces());
+                let unchanged = blank && blank_shown.get_value() == Some(shown);
+                blank_shown.set_value(blank.then_some(shown));
+                if let Some(el) = root(node).filter(|_| !unchanged) {
                     let mut p = painter.get_value();
                     let drawn = p.draw(&el, &fig, crate::web::now_ms()).await;
                     painter.set_value(p);
                     match drawn {
                         Ok(points) => {
                             ui.plotted_points.set(points);
-                            ui.plot_updates.update(|n| *n += 1);
+                            if !blank {
+                                ui.plot_updates.update(|n| *n += 1);
+                            }
                             // The scene is drawn in the next frame: no new update before.
                             plot::frame_drawn().await;
                         }
@@ -112,7 +154,10 @@ pub fn EmbeddingPlot() -> impl IntoView {
                                 layer_ok.set_value(false);
                                 wanted.update_value(|n| *n += 1);
                             }
-                            ui.error.set(Some(e));
+                            // (The blank figure's failure shows again with the first embedding.)
+                            if !blank {
+                                ui.error.set(Some(e));
+                            }
                         }
                     }
                 }
@@ -191,6 +236,8 @@ pub fn Curves() -> impl IntoView {
             return;
         };
         leptos::task::spawn_local(async move {
+            // Each plot in a task of its own, not after other plots' in the same one.
+            crate::web::yield_now().await;
             if let Err(e) = plot::react(&l, &loss_fig).await {
                 ui.error.set(Some(e));
             }
