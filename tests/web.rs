@@ -887,13 +887,14 @@ extern "C" {
 }
 
 /// The point layer that draws the embedding while a run trains, in 2-D and 3-D: a class's
-/// points appear in its colour (counted in the canvas or the WebGL buffer), vanish when the
+/// points and the geometry's markers appear in their colour (counted in the canvas or the
+/// WebGL buffer), a class's points vanish when the
 /// legend hides the class, and the layer goes when the figure is still again (plotly.js's
 /// traces hold the points).
 #[wasm_bindgen_test]
 async fn panels_point_layer_draws_the_live_embedding() {
     use playground::train::Embedding;
-    use playground::viz::{PALETTE, class_series};
+    use playground::viz::{Overlay, OverlayStyle, PALETTE, class_series};
     use playground::web::{now_ms, plot};
     load_plotly();
     let names = DatasetKind::Mnist.class_names();
@@ -922,14 +923,28 @@ async fn panels_point_layer_draws_the_live_embedding() {
             geometry: None,
         };
         let series = class_series(&emb, &names);
-        let fig =
-            |live| plot::EmbeddingFigure::new(&series, &[], &[], dim, "layer").with_view(1.2, live);
+        // The loss's geometry: a magenta diamond at the origin, drawn by the layer too.
+        let mark = Overlay {
+            name: "mark".into(),
+            style: OverlayStyle::Markers,
+            colors: vec!["#FF00FF"],
+            x: vec![0.0],
+            y: vec![0.0],
+            z: if dim == 3 { vec![0.0] } else { Vec::new() },
+        };
+        let overlays = [mark];
+        let fig = |live| {
+            plot::EmbeddingFigure::new(&series, &overlays, &[], dim, "layer").with_view(1.2, live)
+        };
         let mut painter = plot::EmbeddingPainter::default();
         let t0 = now_ms();
         let drawn = painter.draw(&div, &fig(true), t0).await.unwrap();
         assert_eq!(drawn, n, "{dim}-D: points given to the layer");
-        // Plotly's class traces hold their first point each (their legend entries).
+        // Plotly's class traces hold their first point each (their legend entries), the
+        // geometry's a null point.
         assert_eq!(plot::plotted_points(&div, 0, 3), 3, "{dim}-D: placeholders");
+        let mark = layer_pixels(&div, dim as u32, "#FF00FF");
+        assert!(mark > 10, "{dim}-D: the geometry's diamond, {mark} pixels");
         let class0 = layer_pixels(&div, dim as u32, PALETTE[0]);
         let class2 = layer_pixels(&div, dim as u32, PALETTE[2]);
         assert!(

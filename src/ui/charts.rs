@@ -60,7 +60,7 @@ fn embedding_figure(
 }
 
 /// The figure before the first embedding (and after a reset): axes around the origin, marked
-/// by a grey diamond, and the classes' legend, in the settings' dimension. plotly.js creates
+/// in grey, and the classes' legend, in the settings' dimension. plotly.js creates
 /// the plot (in 3-D its WebGL scene: about a second in software rendering), its legend and the
 /// point layer then, not when training has started.
 fn blank_figure(ui: Ui) -> plot::EmbeddingFigure {
@@ -74,16 +74,31 @@ fn blank_figure(ui: Ui) -> plot::EmbeddingFigure {
         geometry: None,
     };
     let series = class_series(&none, &ui.class_names.get_untracked());
-    let origin = Overlay {
-        name: "origin".into(),
-        style: OverlayStyle::Markers,
-        colors: vec!["#888888"],
-        x: vec![0.0],
-        y: vec![0.0],
-        z: if dim == 3 { vec![0.0] } else { Vec::new() },
+    // 2-D: a diamond at the origin; 3-D: its three axes from -1 to 1 (a scene needs an extent
+    // in every direction to draw at all).
+    let origin = if dim == 3 {
+        let n = f32::NAN;
+        Overlay {
+            name: "origin".into(),
+            style: OverlayStyle::Line,
+            colors: vec!["#888888"],
+            x: vec![-1.0, 1.0, n, 0.0, 0.0, n, 0.0, 0.0],
+            y: vec![0.0, 0.0, n, -1.0, 1.0, n, 0.0, 0.0],
+            z: vec![0.0, 0.0, n, 0.0, 0.0, n, -1.0, 1.0],
+        }
+    } else {
+        Overlay {
+            name: "origin".into(),
+            style: OverlayStyle::Markers,
+            colors: vec!["#888888"],
+            x: vec![0.0],
+            y: vec![0.0],
+            z: Vec::new(),
+        }
     };
     plot::EmbeddingFigure::new(&series, &[origin], &[], dim, "No embedding yet")
         .with_view(1.0, true)
+        .with_fixed_overlays()
 }
 
 /// The live embedding of the test subset, coloured by class, with a legend.

@@ -36,6 +36,7 @@ extern "C" {
         colors: &js_sys::Array,
         first: u32,
         size: f64,
+        overlays: JsValue,
     ) -> Result<f64, JsValue>;
 
     #[wasm_bindgen(catch)]
@@ -47,6 +48,7 @@ extern "C" {
         lengths: &[u32],
         dim: u32,
         coords: &[f32],
+        overlays: u32,
     );
 }
 
@@ -257,7 +259,14 @@ pub async fn react_embedding(
     let first = fig.first_class_trace as u32;
     let lengths: Vec<u32> = fig.lengths.iter().map(|&n| n as u32).collect();
     if fig.live {
-        legend_placeholders(&data, first, &lengths, fig.dim as u32, &fig.coordinates);
+        legend_placeholders(
+            &data,
+            first,
+            &lengths,
+            fig.dim as u32,
+            &fig.coordinates,
+            fig.layer_overlays().len() as u32,
+        );
     } else {
         set_columns(&data, first, &lengths, fig.dim as u32, &fig.coordinates);
     }
@@ -284,6 +293,8 @@ pub fn show_points(root: &web_sys::HtmlElement, fig: &EmbeddingFigure) -> Result
     let lengths: Vec<u32> = fig.lengths.iter().map(|&n| n as u32).collect();
     let colors: js_sys::Array = fig.colors.iter().map(|c| JsValue::from_str(c)).collect();
     let size = if fig.dim == 3 { 3.0 } else { 5.0 };
+    let overlays = js_sys::JSON::parse(&fig.overlays_json())
+        .map_err(|e| format!("point layer: {}", super::fetch::js_error(&e)))?;
     points_show(
         root,
         fig.dim as u32,
@@ -292,23 +303,24 @@ pub fn show_points(root: &web_sys::HtmlElement, fig: &EmbeddingFigure) -> Result
         &colors,
         fig.first_class_trace as u32,
         size,
+        overlays,
     )
     .map(|n| n as usize)
     .map_err(|e| format!("point layer: {}", super::fetch::js_error(&e)))
 }
 
 /// Draws successive [`EmbeddingFigure`]s of one plot: a still figure with plotly.js
-/// ([`react_embedding`]); a live one with the point layer alone ([`show_points`]), plotly.js
-/// redrawing the rest (geometry, legend, axes) only on a change of mode, dimension or axes,
-/// or four times a second otherwise (the loss's geometry follows the points a little behind).
-#[derive(Clone, Copy, Default)]
+/// ([`react_embedding`]); a live one with the point layer alone ([`show_points`]: points and
+/// geometry), plotly.js redrawing the rest (axes, legend) only when the mode, dimension, axes or
+/// traces change; decision regions, drawn by plotly.js beneath the points, four times a second.
+#[derive(Clone, Default)]
 pub struct EmbeddingPainter {
     /// When plotly.js last drew, and what.
     last: Option<(f64, FigureKind)>,
 }
 
-/// What decides whether plotly.js redraws: live, dimension, axes' half-width.
-type FigureKind = (bool, usize, Option<f32>);
+/// What decides whether plotly.js redraws: live, dimension, axes' half-width, traces' names.
+type FigureKind = (bool, usize, Option<f32>, Vec<String>);
 
 impl EmbeddingPainter {
     /// Draws `fig` into `root` at time `now_ms`; returns the class points drawn. After an
@@ -322,9 +334,9 @@ impl EmbeddingPainter {
         fig: &EmbeddingFigure,
         now_ms: f64,
     ) -> Result<usize, String> {
-        let key = (fig.live, fig.dim, fig.radius);
-        let full = match self.last {
-            Some((at, k)) => !fig.live || k != key || now_ms - at >= 250.0,
+        let key = (fig.live, fig.dim, fig.radius, fig.structure.clone());
+        let full = match &self.last {
+            Some((at, k)) => !fig.live || *k != key || (fig.has_regions && now_ms - at >= 250.0),
             None => true,
         };
         let drawn = if full {
@@ -399,6 +411,14 @@ pub struct EmbeddingFigure {
     radius: Option<f32>,
     /// Points drawn by the point layer instead of plotly's traces.
     live: bool,
+    /// The loss's geometry (traces after the class traces), which a live figure's layer draws.
+    overlays: Vec<Overlay>,
+    /// Whether decision regions lie beneath the points (plotly draws them, also when live).
+    has_regions: bool,
+    /// plotly.js draws the overlays, also when live (they do not move).
+    fixed_overlays: bool,
+    /// The traces' names in order: a change needs plotly.js (the legend).
+    structure: Vec<String>,
 }
 
 impl EmbeddingFigure {
@@ -429,7 +449,42 @@ impl EmbeddingFigure {
             dim,
             radius: None,
             live: false,
+            overlays: overlays.to_vec(),
+            has_regions: !regions.is_empty(),
+            fixed_overlays: false,
+            structure: regions
+                .iter()
+                .map(|r| r.name.clone())
+                .chain(series.iter().map(|s| s.name.clone()))
+                .chain(overlays.iter().map(|o| o.name.clone()))
+                .collect(),
         }
+    }
+
+    /// The overlays as the point layer takes them: `[{style, colors, x, y, z}]`, NaN (line
+    /// breaks) as `null`.
+    fn overlays_json(&self) -> String {
+        let col = |v: &[f32]| -> Vec<Option<f32>> {
+            v.iter().map(|x| x.is_finite().then_some(*x)).collect()
+        };
+        let list: Vec<serde_json::Value> = self
+            .layer_overlays()
+            .iter()
+            .map(|o| {
+                serde_json::json!({
+                    "style": match o.style {
+                        OverlayStyle::Line => "line",
+                        OverlayStyle::Markers => "markers",
+                        OverlayStyle::Fill => "fill",
+                    },
+                    "colors": o.colors,
+                    "x": col(&o.x),
+                    "y": col(&o.y),
+                    "z": col(&o.z),
+                })
+            })
+            .collect();
+        serde_json::Value::Array(list).to_string()
     }
 
     /// Axes spanning `[-radius, radius]` (see [`crate::viz::view_radius`]) and, when `live`,
@@ -438,6 +493,21 @@ impl EmbeddingFigure {
         self.radius = (radius.is_finite() && radius > 0.0).then_some(radius);
         self.live = live;
         self
+    }
+
+    /// Overlays that do not move (a mark at the origin): plotly.js draws them, also when live.
+    pub fn with_fixed_overlays(mut self) -> Self {
+        self.fixed_overlays = true;
+        self
+    }
+
+    /// The overlays the point layer draws (none when plotly.js draws them).
+    fn layer_overlays(&self) -> &[Overlay] {
+        if self.fixed_overlays {
+            &[]
+        } else {
+            &self.overlays
+        }
     }
 
     /// Whether the point layer draws the points.

@@ -1,6 +1,6 @@
 // The live point layer of the embedding plot (see `plot.rs`): while a run trains, the class
-// points are drawn here instead of by plotly.js, which keeps the axes, legend, camera and the
-// loss's geometry. plotly.js redrawing a 10,000-point 3-D scatter costs a few hundred
+// points and the loss's geometry are drawn here instead of by plotly.js, which keeps the axes,
+// the legend and the camera. plotly.js redrawing a 10,000-point 3-D scatter costs a few hundred
 // milliseconds a frame in software rendering; this layer uploads one buffer and draws one call.
 //
 // 3-D: an object added to plotly's own WebGL scene (gl-plot3d's object protocol: `draw`,
@@ -48,7 +48,18 @@ void main() {
 const FS = `
 precision mediump float;
 varying vec3 vColor;
-void main() { gl_FragColor = vec4(vColor, 1.0); }`;
+uniform float diamond;
+void main() {
+    if (diamond > 0.5) {
+        // A diamond with a black outline (the geometry's markers, as plotly draws them).
+        vec2 d = abs(gl_PointCoord - 0.5);
+        float r = d.x + d.y;
+        if (r > 0.5) discard;
+        gl_FragColor = r > 0.36 ? vec4(0.0, 0.0, 0.0, 1.0) : vec4(vColor, 1.0);
+    } else {
+        gl_FragColor = vec4(vColor, 1.0);
+    }
+}`;
 
 function mul(a, b) {
     const o = new Float32Array(16);
@@ -84,60 +95,73 @@ function sceneObject(scene) {
     if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
         throw new Error('point layer program: ' + gl.getProgramInfoLog(program));
     }
-    // A vertex array of our own: plotly's objects leave attributes enabled that a draw of
-    // ours would otherwise be checked against.
-    const vao = vx.createVertexArrayOES();
-    const positions = gl.createBuffer();
-    const colors = gl.createBuffer();
     const loc = {
         position: gl.getAttribLocation(program, 'position'),
         color: gl.getAttribLocation(program, 'color'),
         mvp: gl.getUniformLocation(program, 'mvp'),
         scale: gl.getUniformLocation(program, 'scale'),
         size: gl.getUniformLocation(program, 'size'),
+        diamond: gl.getUniformLocation(program, 'diamond'),
     };
-    const prev = gl.getParameter(vx.VERTEX_ARRAY_BINDING_OES);
-    vx.bindVertexArrayOES(vao);
-    gl.bindBuffer(gl.ARRAY_BUFFER, positions);
-    gl.enableVertexAttribArray(loc.position);
-    gl.vertexAttribPointer(loc.position, 3, gl.FLOAT, false, 0, 0);
-    gl.bindBuffer(gl.ARRAY_BUFFER, colors);
-    gl.enableVertexAttribArray(loc.color);
-    gl.vertexAttribPointer(loc.color, 3, gl.FLOAT, false, 0, 0);
-    vx.bindVertexArrayOES(prev);
+    // Vertex arrays of our own (the points, the geometry's lines, its markers): plotly's
+    // objects leave attributes enabled that a draw of ours would otherwise be checked against.
+    const batch = () => {
+        const b = { vao: vx.createVertexArrayOES(), positions: gl.createBuffer(), colors: gl.createBuffer(), count: 0 };
+        const prev = gl.getParameter(vx.VERTEX_ARRAY_BINDING_OES);
+        vx.bindVertexArrayOES(b.vao);
+        gl.bindBuffer(gl.ARRAY_BUFFER, b.positions);
+        gl.enableVertexAttribArray(loc.position);
+        gl.vertexAttribPointer(loc.position, 3, gl.FLOAT, false, 0, 0);
+        gl.bindBuffer(gl.ARRAY_BUFFER, b.colors);
+        gl.enableVertexAttribArray(loc.color);
+        gl.vertexAttribPointer(loc.color, 3, gl.FLOAT, false, 0, 0);
+        vx.bindVertexArrayOES(prev);
+        return b;
+    };
+    const batches = { points: batch(), lines: batch(), markers: batch() };
     const obj = {
         glplot,
-        count: 0,
         size: 3,
         pickSlots: 0,
         // plotly.js orders the scene's objects by their trace's index: ours goes last.
         _trace: { data: { index: Number.MAX_SAFE_INTEGER } },
-        upload(pos, col, count) {
-            gl.bindBuffer(gl.ARRAY_BUFFER, positions);
+        upload(name, pos, col, count) {
+            const b = batches[name];
+            gl.bindBuffer(gl.ARRAY_BUFFER, b.positions);
             gl.bufferData(gl.ARRAY_BUFFER, pos, gl.DYNAMIC_DRAW);
-            gl.bindBuffer(gl.ARRAY_BUFFER, colors);
+            gl.bindBuffer(gl.ARRAY_BUFFER, b.colors);
             gl.bufferData(gl.ARRAY_BUFFER, col, gl.DYNAMIC_DRAW);
-            obj.count = count;
+            b.count = count;
         },
         draw(camera) {
-            if (!obj.count || gl.isContextLost()) return;
+            if (gl.isContextLost()) return;
             const m = mul(camera.projection, mul(camera.view, camera.model));
             const before = gl.getParameter(vx.VERTEX_ARRAY_BINDING_OES);
             gl.useProgram(program);
-            vx.bindVertexArrayOES(vao);
             gl.uniformMatrix4fv(loc.mvp, false, m);
             gl.uniform3fv(loc.scale, scene.dataScale || [1, 1, 1]);
-            gl.uniform1f(loc.size, obj.size * (glplot.pixelRatio || 1));
-            gl.drawArrays(gl.POINTS, 0, obj.count);
+            const pr = glplot.pixelRatio || 1;
+            const run = (b, mode, size, diamond) => {
+                if (!b.count) return;
+                vx.bindVertexArrayOES(b.vao);
+                gl.uniform1f(loc.size, size * pr);
+                gl.uniform1f(loc.diamond, diamond);
+                gl.drawArrays(mode, 0, b.count);
+            };
+            run(batches.points, gl.POINTS, obj.size, 0);
+            run(batches.lines, gl.LINES, 1, 0);
+            run(batches.markers, gl.POINTS, 11, 1);
             vx.bindVertexArrayOES(before);
         },
         isOpaque() { return true; },
         isTransparent() { return false; },
         dispose() {
             if (gl.isContextLost()) return;
-            gl.deleteBuffer(positions);
-            gl.deleteBuffer(colors);
-            vx.deleteVertexArrayOES(vao);
+            for (const b of Object.values(batches)) {
+                gl.deleteBuffer(b.positions);
+                gl.deleteBuffer(b.colors);
+                vx.deleteVertexArrayOES(b.vao);
+            }
             gl.deleteProgram(program);
         },
     };
@@ -171,7 +195,30 @@ function show3d(root, st) {
             col[3 * j + 2] = b;
         }
     }
-    st.gl.upload(pos, col, n);
+    st.gl.upload('points', pos, col, n);
+    // The geometry: line segments (breaks at null) and markers.
+    const lp = [], lc = [], mp = [], mc = [];
+    d.overlays.forEach((o, j) => {
+        if (!visible(root, d.first + d.lengths.length, j)) return;
+        const at = i => [o.x[i], o.y[i], o.z[i]];
+        const ok = i => o.x[i] != null && o.y[i] != null && o.z[i] != null;
+        if (o.style === 'line') {
+            const c = rgb(o.colors[0]);
+            for (let i = 0; i + 1 < o.x.length; i++) {
+                if (!ok(i) || !ok(i + 1)) continue;
+                lp.push(...at(i), ...at(i + 1));
+                lc.push(...c, ...c);
+            }
+        } else if (o.style === 'markers') {
+            for (let i = 0; i < o.x.length; i++) {
+                if (!ok(i)) continue;
+                mp.push(...at(i));
+                mc.push(...rgb(o.colors[i] || o.colors[0]));
+            }
+        }
+    });
+    st.gl.upload('lines', new Float32Array(lp), new Float32Array(lc), lp.length / 3);
+    st.gl.upload('markers', new Float32Array(mp), new Float32Array(mc), mp.length / 3);
     st.gl.glplot.redraw();
     return n;
 }
@@ -228,6 +275,47 @@ function show2d(root, st) {
         ctx.fill();
         n += len;
     }
+    // The geometry over the points, as plotly draws it: wedges, dashed lines, diamonds.
+    const px = (o, i) => [xa._offset + xa.l2p(o.x[i]), ya._offset + ya.l2p(o.y[i])];
+    const ok = (o, i) => o.x[i] != null && o.y[i] != null;
+    d.overlays.forEach((o, j) => {
+        if (!visible(root, d.first + d.lengths.length, j)) return;
+        if (o.style === 'fill' || o.style === 'line') {
+            ctx.beginPath();
+            let open = false;
+            for (let i = 0; i < o.x.length; i++) {
+                if (!ok(o, i)) { open = false; continue; }
+                const [x, y] = px(o, i);
+                if (open) ctx.lineTo(x, y); else { ctx.moveTo(x, y); open = true; }
+            }
+            if (o.style === 'fill') {
+                ctx.globalAlpha = 0x38 / 255;
+                ctx.fillStyle = o.colors[0];
+                ctx.fill();
+                ctx.globalAlpha = 1;
+            } else {
+                ctx.setLineDash([6, 4]);
+                ctx.lineWidth = 1.5;
+                ctx.strokeStyle = o.colors[0];
+                ctx.stroke();
+                ctx.setLineDash([]);
+            }
+        } else if (o.style === 'markers') {
+            const h = 6.5;
+            ctx.lineWidth = 1.5;
+            ctx.strokeStyle = '#000000';
+            for (let i = 0; i < o.x.length; i++) {
+                if (!ok(o, i)) continue;
+                const [x, y] = px(o, i);
+                ctx.beginPath();
+                ctx.moveTo(x, y - h); ctx.lineTo(x + h, y); ctx.lineTo(x, y + h); ctx.lineTo(x - h, y);
+                ctx.closePath();
+                ctx.fillStyle = o.colors[i] || o.colors[0];
+                ctx.fill();
+                ctx.stroke();
+            }
+        }
+    });
     ctx.restore();
     return n;
 }
@@ -241,11 +329,14 @@ function draw(root) {
 /**
  * Draws the class points of an embedding plot (after its `Plotly.react`): `coords` holds, per
  * class, its x, then y, then (3-D) z; `lengths[k]` points in class k, drawn in `colors[k]`,
- * hidden while the legend switches class trace `first + k` off. Returns the points drawn.
+ * hidden while the legend switches class trace `first + k` off; and the loss's geometry
+ * `overlays` (`[{style: 'line' | 'markers' | 'fill', colors, x, y, z}]`, null breaks lines),
+ * whose traces follow the class traces. Returns the class points drawn.
  */
-export function points_show(root, dim, coords, lengths, colors, first, size) {
+export function points_show(root, dim, coords, lengths, colors, first, size, overlays) {
     const st = state(root);
-    st.data = { dim, coords: coords.slice(), lengths: Array.from(lengths), colors, first, size };
+    st.data = { dim, coords: coords.slice(), lengths: Array.from(lengths), colors, first, size,
+        overlays: overlays || [] };
     if (!st.listening && typeof root.on === 'function') {
         // Zoom, pan, legend clicks and plotly's own redraws move or hide points.
         // (3-D: the scene redraws our object itself on camera moves.)
@@ -285,9 +376,10 @@ export function points_clear(root) {
  * Gives class traces `data[first..]` one point each, the first of their class (`coords` and
  * `lengths` as in `points_show`), which the layer draws too: plotly.js keeps a trace without
  * points out of the legend, and a 3-D scene without a single finite point has no scale and
- * draws nothing, not even its axes.
+ * draws nothing, not even its axes. The `overlays` geometry traces after them get one null
+ * point each (legend entries).
  */
-export function legend_placeholders(data, first, lengths, dim, coords) {
+export function legend_placeholders(data, first, lengths, dim, coords, overlays) {
     let at = 0;
     for (let k = 0; k < lengths.length; k++) {
         const t = data[first + k];
@@ -297,5 +389,12 @@ export function legend_placeholders(data, first, lengths, dim, coords) {
         t.y = one(1);
         if (dim === 3) t.z = one(2);
         at += dim * len;
+    }
+    // The geometry's traces: legend entries only (the layer draws them, up to date).
+    for (let j = 0; j < overlays; j++) {
+        const t = data[first + lengths.length + j];
+        t.x = [null];
+        t.y = [null];
+        if (dim === 3) t.z = [null];
     }
 }
