@@ -371,12 +371,20 @@ async fn center_loss_terms_are_separate_curves() {
         ["batch loss", "smoothed", "softmax", "center"],
         "{names:?}"
     );
-    // Each term curve holds one value per step.
-    let data: js_sys::Array = js_sys::Reflect::get(&plot, &"data".into())
-        .unwrap()
-        .unchecked_into();
-    let ys = js_sys::Reflect::get(&data.get(3), &"y".into()).unwrap();
-    let ys: js_sys::Array = ys.unchecked_into();
+    // Each term curve holds one value per step (the plot redraws in a task after the step's).
+    let term_ys = || -> js_sys::Array {
+        let data: js_sys::Array = js_sys::Reflect::get(&plot, &"data".into())
+            .unwrap()
+            .unchecked_into();
+        js_sys::Reflect::get(&data.get(3), &"y".into())
+            .unwrap()
+            .unchecked_into()
+    };
+    wait_for("both steps in the term curve", 30.0, || {
+        term_ys().length() >= 2
+    })
+    .await;
+    let ys = term_ys();
     assert_eq!(ys.length(), 2);
     assert!(
         ys.iter()
