@@ -7,8 +7,8 @@ use wasm_bindgen::JsCast;
 use super::state::Ui;
 use crate::train::{Embedding, RunState};
 use crate::viz::{
-    Overlay, OverlayStyle, class_series, decision_regions, extent, geometry_overlays,
-    overlay_extent, view_radius,
+    class_series, decision_regions, extent, geometry_overlays, origin_marker, overlay_extent,
+    view_radius,
 };
 use crate::web::plot;
 
@@ -74,28 +74,7 @@ fn blank_figure(ui: Ui) -> plot::EmbeddingFigure {
         geometry: None,
     };
     let series = class_series(&none, &ui.class_names.get_untracked());
-    // 2-D: a diamond at the origin; 3-D: its three axes from -1 to 1 (a scene needs an extent
-    // in every direction to draw at all).
-    let origin = if dim == 3 {
-        let n = f32::NAN;
-        Overlay {
-            name: "origin".into(),
-            style: OverlayStyle::Line,
-            colors: vec!["#888888"],
-            x: vec![-1.0, 1.0, n, 0.0, 0.0, n, 0.0, 0.0],
-            y: vec![0.0, 0.0, n, -1.0, 1.0, n, 0.0, 0.0],
-            z: vec![0.0, 0.0, n, 0.0, 0.0, n, -1.0, 1.0],
-        }
-    } else {
-        Overlay {
-            name: "origin".into(),
-            style: OverlayStyle::Markers,
-            colors: vec!["#888888"],
-            x: vec![0.0],
-            y: vec![0.0],
-            z: Vec::new(),
-        }
-    };
+    let origin = origin_marker(dim);
     plot::EmbeddingFigure::new(&series, &[origin], &[], dim, "No embedding yet")
         .with_view(1.0, true)
         .with_fixed_overlays()

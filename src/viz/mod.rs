@@ -103,6 +103,27 @@ pub fn extent(e: &Embedding) -> f32 {
         .fold(1e-6, f32::max)
 }
 
+/// The mark of the origin on an empty embedding plot: in 2-D a grey diamond; in 3-D the three
+/// axes from -1 to 1 in grey (a 3-D plotly scene needs an extent in every direction to draw).
+pub fn origin_marker(dim: usize) -> Overlay {
+    let mut o = Overlay {
+        name: "origin".into(),
+        style: OverlayStyle::Markers,
+        colors: vec!["#888888"],
+        x: vec![0.0],
+        y: vec![0.0],
+        z: Vec::new(),
+    };
+    if dim == 3 {
+        let n = f32::NAN;
+        o.style = OverlayStyle::Line;
+        o.x = vec![-1.0, 1.0, n, 0.0, 0.0, n, 0.0, 0.0];
+        o.y = vec![0.0, 0.0, n, -1.0, 1.0, n, 0.0, 0.0];
+        o.z = vec![0.0, 0.0, n, 0.0, 0.0, n, -1.0, 1.0];
+    }
+    o
+}
+
 /// Largest norm among the overlays' points (NaN separators skipped; 0 without points).
 pub fn overlay_extent(overlays: &[Overlay]) -> f32 {
     let mut far = 0.0f32;
@@ -271,6 +292,25 @@ mod tests {
         assert_eq!(view_radius(Some(6.0), f32::NAN), 6.0);
         assert_eq!(view_radius(None, f32::INFINITY), 1.0);
         assert_eq!(view_radius(Some(f32::NAN), 1.0), 1.2);
+    }
+
+    #[test]
+    fn origin_marker_spans_every_axis_in_3d() {
+        let two = origin_marker(2);
+        assert_eq!(
+            (two.style, two.x.len(), two.z.len()),
+            (OverlayStyle::Markers, 1, 0)
+        );
+        let three = origin_marker(3);
+        assert_eq!(three.style, OverlayStyle::Line);
+        for axis in [&three.x, &three.y, &three.z] {
+            let finite: Vec<f32> = axis.iter().copied().filter(|v| v.is_finite()).collect();
+            let (lo, hi) = finite
+                .iter()
+                .fold((0f32, 0f32), |(a, b), v| (a.min(*v), b.max(*v)));
+            assert_eq!((lo, hi), (-1.0, 1.0));
+        }
+        assert_eq!(overlay_extent(&[three]), 1.0);
     }
 
     #[test]

@@ -10,11 +10,11 @@
 //! per-point work for plotly and the GPU). The embedding plot (`ui::charts`) never queues updates: while one is being
 //! drawn, newer ones replace each other and only the latest is drawn next.
 //!
-//! While a run trains, the embedding figure is *live*: its class points are drawn by a point
-//! layer of our own (`points.js`: one buffer and one draw call in plotly's 3-D WebGL scene, or
-//! a canvas over its 2-D plot) and plotly.js keeps the axes, legend, camera and geometry.
-//! Redrawing 10,000 points through plotly's 3-D scatter cost ~300 ms a frame in Chromium's
-//! software rendering (3 updates/s); the layer, ~50 ms. When the run stops, plotly's traces
+//! While a run trains, the embedding figure is *live*: its class points and the loss's geometry
+//! are drawn by a point layer of our own (`points.js`: vertex buffers drawn in plotly's 3-D
+//! WebGL scene, or a canvas over its 2-D plot) and plotly.js keeps the axes, legend and camera.
+//! Redrawing 10,000 points through plotly's 3-D scatter cost ~280 ms an update in Chromium's
+//! software rendering (3.5 updates/s); through the layer, 50–70 ms (14–20 updates/s). When the run stops, plotly's traces
 //! take the points back (hover thumbnails, the exact marker look). The axes span a fixed
 //! `[-r, r]` ([`crate::viz::view_radius`]) in both modes, so nothing jumps between them.
 
@@ -257,7 +257,7 @@ pub async fn react_embedding(
         }
     })?;
     let first = fig.first_class_trace as u32;
-    let lengths: Vec<u32> = fig.lengths.iter().map(|&n| n as u32).collect();
+    let lengths = fig.lengths_u32();
     if fig.live {
         legend_placeholders(
             &data,
@@ -283,14 +283,14 @@ pub async fn react_embedding(
     }
 }
 
-/// Redraws only the class points of a live [`EmbeddingFigure`] (the point layer), leaving
-/// what plotly.js drew (axes, legend, geometry) as the last [`react_embedding`] left it; returns
-/// the points drawn (those of classes the legend shows).
+/// Redraws only what the point layer draws of a live [`EmbeddingFigure`] (class points and
+/// geometry), leaving what plotly.js drew (axes, legend) as the last [`react_embedding`] left
+/// it; returns the class points drawn (those of classes the legend shows).
 ///
 /// # Errors
 /// The point layer failing (no WebGL scene, a shader refused), as a message for the page.
 pub fn show_points(root: &web_sys::HtmlElement, fig: &EmbeddingFigure) -> Result<usize, String> {
-    let lengths: Vec<u32> = fig.lengths.iter().map(|&n| n as u32).collect();
+    let lengths = fig.lengths_u32();
     let colors: js_sys::Array = fig.colors.iter().map(|c| JsValue::from_str(c)).collect();
     let size = if fig.dim == 3 { 3.0 } else { 5.0 };
     let overlays = js_sys::JSON::parse(&fig.overlays_json())
@@ -525,9 +525,9 @@ impl EmbeddingFigure {
         self.dim
     }
 
-    /// Index of the first class trace (after the decision regions).
-    pub fn first_class_trace(&self) -> usize {
-        self.first_class_trace
+    /// Points in each class trace, as JavaScript takes them.
+    fn lengths_u32(&self) -> Vec<u32> {
+        self.lengths.iter().map(|&n| n as u32).collect()
     }
 
     /// Number of class traces.

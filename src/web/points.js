@@ -338,9 +338,10 @@ export function points_show(root, dim, coords, lengths, colors, first, size, ove
     st.data = { dim, coords: coords.slice(), lengths: Array.from(lengths), colors, first, size,
         overlays: overlays || [] };
     if (!st.listening && typeof root.on === 'function') {
-        // Zoom, pan, legend clicks and plotly's own redraws move or hide points.
-        // (3-D: the scene redraws our object itself on camera moves.)
-        for (const ev of ['plotly_relayout', 'plotly_restyle', 'plotly_afterplot']) {
+        // Zoom, pan and resizes (relayout) move points, legend clicks (restyle) hide them.
+        // (3-D: the scene redraws our object itself on camera moves. Not 'plotly_afterplot':
+        // every `Plotly.react` is followed by `points_show`, which would draw twice.)
+        for (const ev of ['plotly_relayout', 'plotly_restyle']) {
             root.on(ev, () => {
                 const d = root[KEY] && root[KEY].data;
                 if (d && (d.dim !== 3 || ev === 'plotly_restyle')) draw(root);
