@@ -722,7 +722,7 @@ async fn panels_measure_plot_rate_and_metrics_cost() {
                 let fig = plot::EmbeddingFigure::new(&series, &[], &[], 3, "rate")
                     .with_view(radius, how == "live");
                 b = now_ms();
-                drawn = painter.draw(&div, &fig, b).await.unwrap();
+                drawn = painter.draw(&div, &fig).await.unwrap();
             }
             let c = now_ms();
             plot::frame_drawn().await;
@@ -869,12 +869,33 @@ export function layer_pixels(root, dim, hex) {
         w = c.width; h = c.height;
         px = c.getContext('2d').getImageData(0, 0, w, h).data;
     }
-    let count = 0;
+    let count = 0, lo = Infinity, hi = -Infinity;
     for (let i = 0; i < px.length; i += 4) {
         if (px[i + 3] > 200 && Math.abs(px[i] - want[0]) < 8 && Math.abs(px[i + 1] - want[1]) < 8
-            && Math.abs(px[i + 2] - want[2]) < 8) count++;
+            && Math.abs(px[i + 2] - want[2]) < 8) {
+            count++;
+            const x = (i / 4) % w;
+            lo = Math.min(lo, x);
+            hi = Math.max(hi, x);
+        }
     }
+    window.__layerSpan = count ? hi - lo : 0;
     return count;
+}
+// The width in pixels of what the last `layer_pixels` counted.
+export function layer_span() { return window.__layerSpan; }
+// The range plotly.js has drawn on the x axis (3-D), or on the narrower 2-D axis (the other
+// is widened to keep the aspect ratio).
+export function drawn_range(root, dim) {
+    const fl = root._fullLayout;
+    if (dim === 3) return Array.from(fl.scene.xaxis.range);
+    const span = a => Math.abs(a.range[1] - a.range[0]);
+    return Array.from(span(fl.xaxis) <= span(fl.yaxis) ? fl.xaxis.range : fl.yaxis.range);
+}
+// Counts plotly.js's full redraws (`plotly_afterplot`) of `root` from the first call on.
+export function count_redraws(root) {
+    if (!root.__redraws) { root.__redraws = { n: 0 }; root.on('plotly_afterplot', () => root.__redraws.n++); }
+    return root.__redraws.n;
 }
 // A click on the legend entry of trace `index` (a user's change, which `uirevision` keeps);
 // resolves to the trace's `visible` once plotly's double-click delay has passed.
@@ -891,6 +912,9 @@ export async function click_legend(root, index) {
 "#)]
 extern "C" {
     fn layer_pixels(root: &web_sys::HtmlElement, dim: u32, hex: &str) -> i32;
+    fn layer_span() -> i32;
+    fn drawn_range(root: &web_sys::HtmlElement, dim: u32) -> Vec<f64>;
+    fn count_redraws(root: &web_sys::HtmlElement) -> u32;
     fn click_legend(root: &web_sys::HtmlElement, index: u32) -> js_sys::Promise;
 }
 
@@ -903,7 +927,7 @@ extern "C" {
 async fn panels_point_layer_draws_the_live_embedding() {
     use playground::train::Embedding;
     use playground::viz::{Overlay, OverlayStyle, PALETTE, class_series};
-    use playground::web::{now_ms, plot};
+    use playground::web::plot;
     load_plotly();
     let names = DatasetKind::Mnist.class_names();
     for dim in [2usize, 3] {
@@ -941,30 +965,51 @@ async fn panels_point_layer_draws_the_live_embedding() {
             z: if dim == 3 { vec![0.0] } else { Vec::new() },
         };
         let overlays = [mark];
-        let fig = |live| {
-            plot::EmbeddingFigure::new(&series, &overlays, &[], dim, "layer").with_view(1.2, live)
+        let fig = |live, radius| {
+            plot::EmbeddingFigure::new(&series, &overlays, &[], dim, "layer")
+                .with_view(radius, live)
         };
         let mut painter = plot::EmbeddingPainter::default();
-        let t0 = now_ms();
-        let drawn = painter.draw(&div, &fig(true), t0).await.unwrap();
+        let drawn = painter.draw(&div, &fig(true, 1.2)).await.unwrap();
         assert_eq!(drawn, n, "{dim}-D: points given to the layer");
-        // Plotly's class traces hold their first point each (their legend entries), the
-        // geometry's a null point.
+        // Plotly's class traces hold one point each, outside its axes (their legend
+        // entries), the geometry's a null point.
         assert_eq!(plot::plotted_points(&div, 0, 3), 3, "{dim}-D: placeholders");
+        // plotly's axes span the view's units; the layer scales the points into them.
+        assert_eq!(
+            drawn_range(&div, dim as u32),
+            [-1.0, 1.0],
+            "{dim}-D: live axes"
+        );
         let mark = layer_pixels(&div, dim as u32, "#FF00FF");
         assert!(mark > 10, "{dim}-D: the geometry's diamond, {mark} pixels");
         let class0 = layer_pixels(&div, dim as u32, PALETTE[0]);
         let class2 = layer_pixels(&div, dim as u32, PALETTE[2]);
+        let span = layer_span();
         assert!(
             class0 > 100 && class2 > 100,
             "{dim}-D: class pixels {class0}, {class2}"
         );
+        // A radius twice as large halves the points' spread on screen, without plotly.js
+        // redrawing anything.
+        let redraws = count_redraws(&div);
+        painter.draw(&div, &fig(true, 2.4)).await.unwrap();
+        assert_eq!(count_redraws(&div), redraws, "{dim}-D: no plotly redraw");
+        assert!(layer_pixels(&div, dim as u32, PALETTE[2]) > 50);
+        let half = layer_span();
+        assert!(
+            (half as f64) < span as f64 * 0.6 && (half as f64) > span as f64 * 0.4,
+            "{dim}-D: class 2 spans {span} px at radius 1.2, {half} px at 2.4"
+        );
         // The legend hides class 0: its points go, the others stay; through an update of the
-        // layer alone (at once) and one with plotly.js (a second later).
+        // layer alone, and one that plotly.js draws in full (a new painter).
         let visible = wasm_bindgen_futures::JsFuture::from(click_legend(&div, 0)).await;
         assert_eq!(visible.unwrap().as_string().as_deref(), Some("legendonly"));
-        for at in [t0, t0 + 1000.0] {
-            let drawn = painter.draw(&div, &fig(true), at).await.unwrap();
+        for fresh in [false, true] {
+            if fresh {
+                painter = plot::EmbeddingPainter::default();
+            }
+            let drawn = painter.draw(&div, &fig(true, 1.2)).await.unwrap();
             assert_eq!(drawn, 600, "{dim}-D: points of the shown classes");
             let hidden = layer_pixels(&div, dim as u32, PALETTE[0]);
             assert_eq!(hidden, 0, "{dim}-D: class 0 hidden");
@@ -972,8 +1017,13 @@ async fn panels_point_layer_draws_the_live_embedding() {
             assert!(shown > 100, "{dim}-D: class 2 stays");
         }
         // Still again: plotly's traces take the points back, the layer goes.
-        let drawn = painter.draw(&div, &fig(false), now_ms()).await.unwrap();
+        let drawn = painter.draw(&div, &fig(false, 1.2)).await.unwrap();
         assert_eq!(drawn, n, "{dim}-D: plotly's traces");
+        let still = drawn_range(&div, dim as u32);
+        assert!(
+            (still[0] + 1.2).abs() < 1e-6 && (still[1] - 1.2).abs() < 1e-6,
+            "{dim}-D: still axes {still:?}"
+        );
         if dim == 2 {
             assert_eq!(
                 layer_pixels(&div, 2, PALETTE[0]),

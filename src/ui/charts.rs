@@ -28,12 +28,18 @@ fn embedding_figure(
     let emb = ui.embedding.get_untracked()?;
     let names = ui.class_names.get_untracked();
     let series = class_series(&emb, &names);
-    let title = format!(
-        "Test-subset embedding after step {} — {} points, {:.1} % correct",
-        emb.step,
-        emb.len(),
-        emb.accuracy() * 100.0
-    );
+    let live = layer_ok && ui.run_state.get_untracked() == RunState::Running;
+    // Live, plotly draws only when the traces change: the step is in the page's caption.
+    let title = if live {
+        "Test-subset embedding (training)".to_string()
+    } else {
+        format!(
+            "Test-subset embedding after step {} — {} points, {:.1} % correct",
+            emb.step,
+            emb.len(),
+            emb.accuracy() * 100.0
+        )
+    };
     let geometry = emb.geometry.as_ref();
     let overlays = if ui.show_geometry.get_untracked() {
         geometry
@@ -52,7 +58,6 @@ fn embedding_figure(
     };
     let r = view_radius(*radius, extent(&emb).max(overlay_extent(&overlays)));
     *radius = Some(r);
-    let live = layer_ok && ui.run_state.get_untracked() == RunState::Running;
     Some(
         plot::EmbeddingFigure::new(&series, &overlays, &regions, emb.dim, &title)
             .with_view(r, live),
@@ -99,6 +104,8 @@ pub fn EmbeddingPlot() -> impl IntoView {
     // The dimension and classes of the blank figure on show, if it is.
     let blank_shown = StoredValue::new_local(None::<(usize, usize)>);
     let dim = Memo::new(move |_| ui.config.with(|c| c.dim));
+    // The axes' half-width of the figure on show, whether it is live, its dimension.
+    let view = RwSignal::new(None::<(Option<f32>, bool, usize)>);
     Effect::new(move |_| {
         ui.show_geometry.track();
         ui.show_regions.track();
@@ -131,11 +138,12 @@ pub fn EmbeddingPlot() -> impl IntoView {
                 blank_shown.set_value(blank.then_some(shown));
                 if let Some(el) = root(node).filter(|_| !unchanged) {
                     let mut p = painter.get_value();
-                    let drawn = p.draw(&el, &fig, crate::web::now_ms()).await;
+                    let drawn = p.draw(&el, &fig).await;
                     painter.set_value(p);
                     match drawn {
                         Ok(points) => {
                             ui.plotted_points.set(points);
+                            view.set((!blank).then(|| (fig.radius(), fig.is_live(), fig.dim())));
                             if !blank {
                                 ui.plot_updates.update(|n| *n += 1);
                             }
@@ -187,6 +195,13 @@ pub fn EmbeddingPlot() -> impl IntoView {
                 </label>
             </div>
             <figcaption>
+                {move || ui.embedding.with(|e| e.as_ref().map(|e| format!(
+                    "Step {} · {:.1} % correct · ", e.step, e.accuracy() * 100.0)))}
+                {move || match view.get() {
+                    // 3-D live: plotly's tick labels are hidden (see `web::plot`).
+                    Some((Some(r), true, 3)) => format!("axes ±{r} · "),
+                    _ => String::new(),
+                }}
                 <span data-testid="points-count">{move || ui.plotted_points.get()}</span>
                 " points drawn · "
                 <span data-testid="plot-updates">{move || ui.plot_updates.get()}</span>

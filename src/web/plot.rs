@@ -10,13 +10,18 @@
 //! per-point work for plotly and the GPU). The embedding plot (`ui::charts`) never queues updates: while one is being
 //! drawn, newer ones replace each other and only the latest is drawn next.
 //!
-//! While a run trains, the embedding figure is *live*: its class points and the loss's geometry
-//! are drawn by a point layer of our own (`points.js`: vertex buffers drawn in plotly's 3-D
-//! WebGL scene, or a canvas over its 2-D plot) and plotly.js keeps the axes, legend and camera.
-//! Redrawing 10,000 points through plotly's 3-D scatter cost ~280 ms an update in Chromium's
-//! software rendering (3.5 updates/s); through the layer, 50–70 ms (14–20 updates/s). When the run stops, plotly's traces
-//! take the points back (hover thumbnails, the exact marker look). The axes span a fixed
-//! `[-r, r]` ([`crate::viz::view_radius`]) in both modes, so nothing jumps between them.
+//! While a run trains, the embedding figure is *live*: its class points, the loss's geometry
+//! and the decision regions are drawn by a point layer of our own (`points.js`: vertex buffers
+//! drawn in plotly's 3-D WebGL scene, or a canvas over its 2-D plot) and plotly.js keeps the
+//! axes, legend and camera. Redrawing 10,000 points through plotly's 3-D scatter cost ~280 ms an
+//! update in Chromium's software rendering (3.5 updates/s); through the layer, 50–70 ms (14–20
+//! updates/s). plotly's axes then span `[-1, 1]`, the view's own units, whatever the
+//! embedding's radius `r` ([`crate::viz::view_radius`]): the layer scales the points by
+//! `1/r` and (2-D) draws the grid and its labels in the embedding's units; 3-D tick labels are
+//! hidden and the page captions the scale. A new axis range made plotly.js redraw its axes,
+//! 60–230 ms a time on a 2-core machine (2-D SVG ticks; 3-D scene), so while training plotly
+//! draws only when the traces or the mode change. When the run stops, plotly's traces take the
+//! points back (hover thumbnails, the exact marker look, tick labels) on axes `[-r, r]`.
 
 use plotly::common::{DashType, Fill, HoverInfo, Line, Marker, MarkerSymbol, Mode, Title};
 use plotly::layout::{Axis, Layout, Margin};
@@ -37,19 +42,13 @@ extern "C" {
         first: u32,
         size: f64,
         overlays: JsValue,
+        radius: f64,
     ) -> Result<f64, JsValue>;
 
     #[wasm_bindgen(catch)]
     fn points_clear(root: &web_sys::HtmlElement) -> Result<(), JsValue>;
 
-    fn legend_placeholders(
-        data: &js_sys::Array,
-        first: u32,
-        lengths: &[u32],
-        dim: u32,
-        coords: &[f32],
-        overlays: u32,
-    );
+    fn legend_placeholders(data: &js_sys::Array, first: u32, classes: u32, dim: u32, overlays: u32);
 }
 
 #[wasm_bindgen]
@@ -243,31 +242,51 @@ pub async fn react_embedding(
     fig: &EmbeddingFigure,
 ) -> Result<usize, String> {
     let (data, layout) = figure_js_with(&fig.plot, |json| {
-        let Some(r) = fig.radius else { return };
-        let range = serde_json::json!([-r, r]);
         let layout = &mut json["layout"];
-        if fig.dim == 3 {
-            for axis in ["xaxis", "yaxis", "zaxis"] {
-                layout["scene"][axis]["range"] = range.clone();
-            }
+        let axes: &[&str] = if fig.dim == 3 {
             layout["scene"]["aspectmode"] = "cube".into();
+            &["xaxis", "yaxis", "zaxis"]
         } else {
-            layout["xaxis"]["range"] = range.clone();
-            layout["yaxis"]["range"] = range;
+            &["xaxis", "yaxis"]
+        };
+        let range = if fig.live {
+            // The view's own units: the layer scales the points into them (see the module).
+            Some(serde_json::json!([-1.0, 1.0]))
+        } else {
+            fig.radius.map(|r| serde_json::json!([-r, r]))
+        };
+        for axis in axes {
+            let a = if fig.dim == 3 {
+                &mut layout["scene"][axis]
+            } else {
+                &mut layout[axis]
+            };
+            if let Some(range) = &range {
+                a["range"] = range.clone();
+            }
+            if fig.live {
+                a["showticklabels"] = false.into();
+                if fig.dim == 2 {
+                    // The 2-D layer draws the grid and its labels in the embedding's units.
+                    a["showgrid"] = false.into();
+                    a["zeroline"] = false.into();
+                }
+            }
+            // A zoom in the view's units means nothing in the embedding's, and back.
+            a["uirevision"] = if fig.live { "live" } else { "still" }.into();
         }
     })?;
     let first = fig.first_class_trace as u32;
-    let lengths = fig.lengths_u32();
     if fig.live {
         legend_placeholders(
             &data,
             first,
-            &lengths,
+            fig.lengths.len() as u32,
             fig.dim as u32,
-            &fig.coordinates,
             fig.layer_overlays().len() as u32,
         );
     } else {
+        let lengths = fig.lengths_u32();
         set_columns(&data, first, &lengths, fig.dim as u32, &fig.coordinates);
     }
     react_js(root, data, layout).await?;
@@ -293,7 +312,7 @@ pub fn show_points(root: &web_sys::HtmlElement, fig: &EmbeddingFigure) -> Result
     let lengths = fig.lengths_u32();
     let colors: js_sys::Array = fig.colors.iter().map(|c| JsValue::from_str(c)).collect();
     let size = if fig.dim == 3 { 3.0 } else { 5.0 };
-    let overlays = js_sys::JSON::parse(&fig.overlays_json())
+    let overlays = js_sys::JSON::parse(&fig.layer_json())
         .map_err(|e| format!("point layer: {}", super::fetch::js_error(&e)))?;
     points_show(
         root,
@@ -304,27 +323,29 @@ pub fn show_points(root: &web_sys::HtmlElement, fig: &EmbeddingFigure) -> Result
         fig.first_class_trace as u32,
         size,
         overlays,
+        f64::from(fig.radius.unwrap_or(1.0)),
     )
     .map(|n| n as usize)
     .map_err(|e| format!("point layer: {}", super::fetch::js_error(&e)))
 }
 
 /// Draws successive [`EmbeddingFigure`]s of one plot: a still figure with plotly.js
-/// ([`react_embedding`]); a live one with the point layer alone ([`show_points`]: points and
-/// geometry), plotly.js redrawing the rest (axes, legend) only when the mode, dimension, axes or
-/// traces change; decision regions, drawn by plotly.js beneath the points, four times a second.
+/// ([`react_embedding`]); a live one with the point layer alone ([`show_points`]: points,
+/// geometry, decision regions and the 2-D grid), plotly.js redrawing the rest (axes, legend)
+/// only when the mode, dimension or traces change.
 #[derive(Clone, Default)]
 pub struct EmbeddingPainter {
-    /// When plotly.js last drew, and what.
-    last: Option<(f64, FigureKind)>,
+    /// What plotly.js drew last.
+    last: Option<FigureKind>,
 }
 
-/// What decides whether plotly.js redraws: live, dimension, axes' half-width, traces' names.
+/// What decides whether plotly.js redraws: live, dimension, axes' half-width (still figures
+/// only), traces' names.
 type FigureKind = (bool, usize, Option<f32>, Vec<String>);
 
 impl EmbeddingPainter {
-    /// Draws `fig` into `root` at time `now_ms`; returns the class points drawn. After an
-    /// error the next figure is drawn in full.
+    /// Draws `fig` into `root`; returns the class points drawn. After an error the next figure
+    /// is drawn in full.
     ///
     /// # Errors
     /// As [`react_embedding`] and [`show_points`].
@@ -332,20 +353,18 @@ impl EmbeddingPainter {
         &mut self,
         root: &web_sys::HtmlElement,
         fig: &EmbeddingFigure,
-        now_ms: f64,
     ) -> Result<usize, String> {
-        let key = (fig.live, fig.dim, fig.radius, fig.structure.clone());
-        let full = match &self.last {
-            Some((at, k)) => !fig.live || *k != key || (fig.has_regions && now_ms - at >= 250.0),
-            None => true,
-        };
+        // Live, plotly's axes span the view's units whatever the radius (see the module).
+        let radius = if fig.live { None } else { fig.radius };
+        let key = (fig.live, fig.dim, radius, fig.structure.clone());
+        let full = !fig.live || self.last.as_ref() != Some(&key);
         let drawn = if full {
             react_embedding(root, fig).await
         } else {
             show_points(root, fig)
         };
         match &drawn {
-            Ok(_) if full => self.last = Some((now_ms, key)),
+            Ok(_) if full => self.last = Some(key),
             Ok(_) => {}
             Err(_) => self.last = None,
         }
@@ -413,8 +432,8 @@ pub struct EmbeddingFigure {
     live: bool,
     /// The loss's geometry (traces after the class traces), which a live figure's layer draws.
     overlays: Vec<Overlay>,
-    /// Whether decision regions lie beneath the points (plotly draws them, also when live).
-    has_regions: bool,
+    /// The head's decision regions beneath the points (the layer draws them when live).
+    regions: Vec<Overlay>,
     /// plotly.js draws the overlays, also when live (they do not move).
     fixed_overlays: bool,
     /// The traces' names in order: a change needs plotly.js (the legend).
@@ -450,7 +469,7 @@ impl EmbeddingFigure {
             radius: None,
             live: false,
             overlays: overlays.to_vec(),
-            has_regions: !regions.is_empty(),
+            regions: regions.to_vec(),
             fixed_overlays: false,
             structure: regions
                 .iter()
@@ -461,30 +480,35 @@ impl EmbeddingFigure {
         }
     }
 
-    /// The overlays as the point layer takes them: `[{style, colors, x, y, z}]`, NaN (line
-    /// breaks) as `null`.
-    fn overlays_json(&self) -> String {
+    /// What the point layer draws besides the class points, as it takes it: `{overlays,
+    /// regions}`, each a list of `{style, colors, x, y, z}` with NaN (line breaks) as `null`.
+    fn layer_json(&self) -> String {
         let col = |v: &[f32]| -> Vec<Option<f32>> {
             v.iter().map(|x| x.is_finite().then_some(*x)).collect()
         };
-        let list: Vec<serde_json::Value> = self
-            .layer_overlays()
-            .iter()
-            .map(|o| {
-                serde_json::json!({
-                    "style": match o.style {
-                        OverlayStyle::Line => "line",
-                        OverlayStyle::Markers => "markers",
-                        OverlayStyle::Fill => "fill",
-                    },
-                    "colors": o.colors,
-                    "x": col(&o.x),
-                    "y": col(&o.y),
-                    "z": col(&o.z),
+        let list = |overlays: &[Overlay]| -> Vec<serde_json::Value> {
+            overlays
+                .iter()
+                .map(|o| {
+                    serde_json::json!({
+                        "style": match o.style {
+                            OverlayStyle::Line => "line",
+                            OverlayStyle::Markers => "markers",
+                            OverlayStyle::Fill => "fill",
+                        },
+                        "colors": o.colors,
+                        "x": col(&o.x),
+                        "y": col(&o.y),
+                        "z": col(&o.z),
+                    })
                 })
-            })
-            .collect();
-        serde_json::Value::Array(list).to_string()
+                .collect()
+        };
+        serde_json::json!({
+            "overlays": list(self.layer_overlays()),
+            "regions": list(&self.regions),
+        })
+        .to_string()
     }
 
     /// Axes spanning `[-radius, radius]` (see [`crate::viz::view_radius`]) and, when `live`,

@@ -7,7 +7,10 @@
 //      `isOpaque`, `isTransparent`, `dispose`), drawn with the scene's camera, depth-tested
 //      against its axes and included in its image export.
 // 2-D: a canvas between plotly's plot and its legend layer, mapped through plotly's axes and
-//      redrawn when the user zooms, pans or toggles a class in the legend.
+//      redrawn when the user zooms, pans or toggles a class in the legend; it also draws the
+//      decision regions beneath the points, and the grid and tick labels.
+// plotly's axes span [-1, 1] while the layer draws, whatever the embedding's scale: a new
+// range would make plotly redraw its axes (see `plot.rs`); the layer divides by the radius.
 //
 // Nothing here runs at import: the module is also loaded by the training worker.
 
@@ -122,6 +125,8 @@ function sceneObject(scene) {
     const obj = {
         glplot,
         size: 3,
+        // Embedding units to the view's (plotly's axes span [-1, 1]): 1/r.
+        unit: 1,
         pickSlots: 0,
         // plotly.js orders the scene's objects by their trace's index: ours goes last.
         _trace: { data: { index: Number.MAX_SAFE_INTEGER } },
@@ -139,7 +144,8 @@ function sceneObject(scene) {
             const before = gl.getParameter(vx.VERTEX_ARRAY_BINDING_OES);
             gl.useProgram(program);
             gl.uniformMatrix4fv(loc.mvp, false, m);
-            gl.uniform3fv(loc.scale, scene.dataScale || [1, 1, 1]);
+            const ds = scene.dataScale || [1, 1, 1];
+            gl.uniform3fv(loc.scale, ds.map(v => v * obj.unit));
             const pr = glplot.pixelRatio || 1;
             const run = (b, mode, size, diamond) => {
                 if (!b.count) return;
@@ -175,6 +181,7 @@ function show3d(root, st) {
     if (st.gl && st.gl.glplot !== scene.glplot) st.gl = null; // a new scene: plotly disposed ours
     if (!st.gl) st.gl = sceneObject(scene);
     const d = st.data;
+    st.gl.unit = 1 / d.radius;
     let n = 0;
     for (let k = 0; k < d.lengths.length; k++) if (visible(root, d.first, k)) n += d.lengths[k];
     const pos = new Float32Array(3 * n);
@@ -225,6 +232,67 @@ function show3d(root, st) {
 
 // ---- 2-D: a canvas over plotly's plot, under its legend ----
 
+// Round tick values (1, 2 or 5 × 10ⁿ apart) between lo and hi, about `count` of them.
+function ticks(lo, hi, count) {
+    const span = hi - lo;
+    if (!(span > 0) || !Number.isFinite(span)) return { values: [], step: 1 };
+    const raw = span / Math.max(count, 1);
+    const decade = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = [1, 2, 5, 10].map(m => m * decade).find(v => v >= raw) || 10 * decade;
+    const values = [];
+    for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
+        values.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+    }
+    return { values, step };
+}
+
+function label(v, step) {
+    const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+    return v.toFixed(digits).replace('-', '\u2212');
+}
+
+// The grid, zero lines and tick labels of plotly's 2-D axes (which span the view's units while
+// the layer draws) in the embedding's units: a value v sits where plotly puts v / radius.
+function grid2d(ctx, fl, radius) {
+    const xa = fl.xaxis, ya = fl.yaxis;
+    const color = (fl.font && fl.font.color) || '#444444';
+    const size = (fl.font && fl.font.size) || 12;
+    ctx.font = `${size}px ${(fl.font && fl.font.family) || 'sans-serif'}`;
+    ctx.fillStyle = color;
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 1;
+    const axis = (a, horizontal) => {
+        const [lo, hi] = a.range.map(v => v * radius);
+        const { values, step } = ticks(Math.min(lo, hi), Math.max(lo, hi), Math.max(2, Math.round(a._length / 60)));
+        for (const v of values) {
+            const p = a._offset + a.l2p(v / radius);
+            if (!Number.isFinite(p)) continue;
+            ctx.globalAlpha = v === 0 ? 0.75 : 0.12;
+            ctx.beginPath();
+            if (horizontal) {
+                ctx.moveTo(p, ya._offset);
+                ctx.lineTo(p, ya._offset + ya._length);
+            } else {
+                ctx.moveTo(xa._offset, p);
+                ctx.lineTo(xa._offset + xa._length, p);
+            }
+            ctx.stroke();
+            ctx.globalAlpha = 1;
+            if (horizontal) {
+                ctx.textAlign = 'center';
+                ctx.textBaseline = 'top';
+                ctx.fillText(label(v, step), p, ya._offset + ya._length + 4);
+            } else {
+                ctx.textAlign = 'right';
+                ctx.textBaseline = 'middle';
+                ctx.fillText(label(v, step), xa._offset - 4, p);
+            }
+        }
+    };
+    axis(xa, true);
+    axis(ya, false);
+}
+
 function show2d(root, st) {
     const fl = root._fullLayout;
     const container = root.querySelector('.svg-container');
@@ -251,11 +319,30 @@ function show2d(root, st) {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
     const xa = fl.xaxis, ya = fl.yaxis;
+    const d = st.data;
+    const unit = 1 / d.radius;
+    // Embedding coordinates to the page's pixels.
+    const X = v => xa._offset + xa.l2p(v * unit);
+    const Y = v => ya._offset + ya.l2p(v * unit);
     ctx.save();
     ctx.beginPath();
     ctx.rect(xa._offset, ya._offset, xa._length, ya._length);
     ctx.clip();
-    const d = st.data;
+    // Beneath the points: the decision regions (traces 0 .. first), as plotly fills them.
+    d.regions.forEach((o, j) => {
+        if (!visible(root, 0, j)) return;
+        polyline(ctx, o, X, Y);
+        ctx.globalAlpha = 0x26 / 255;
+        ctx.fillStyle = o.colors[0];
+        ctx.fill();
+        ctx.globalAlpha = 1;
+    });
+    ctx.restore();
+    grid2d(ctx, fl, d.radius);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(xa._offset, ya._offset, xa._length, ya._length);
+    ctx.clip();
     const r = d.size / 2;
     let at = 0, n = 0;
     for (let k = 0; k < d.lengths.length; k++) {
@@ -266,8 +353,8 @@ function show2d(root, st) {
         ctx.fillStyle = d.colors[k];
         ctx.beginPath();
         for (let i = 0; i < len; i++) {
-            const px = xa._offset + xa.l2p(d.coords[x + i]);
-            const py = ya._offset + ya.l2p(d.coords[y + i]);
+            const px = X(d.coords[x + i]);
+            const py = Y(d.coords[y + i]);
             if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
             ctx.moveTo(px + r, py);
             ctx.arc(px, py, r, 0, 2 * Math.PI);
@@ -276,18 +363,11 @@ function show2d(root, st) {
         n += len;
     }
     // The geometry over the points, as plotly draws it: wedges, dashed lines, diamonds.
-    const px = (o, i) => [xa._offset + xa.l2p(o.x[i]), ya._offset + ya.l2p(o.y[i])];
     const ok = (o, i) => o.x[i] != null && o.y[i] != null;
     d.overlays.forEach((o, j) => {
         if (!visible(root, d.first + d.lengths.length, j)) return;
         if (o.style === 'fill' || o.style === 'line') {
-            ctx.beginPath();
-            let open = false;
-            for (let i = 0; i < o.x.length; i++) {
-                if (!ok(o, i)) { open = false; continue; }
-                const [x, y] = px(o, i);
-                if (open) ctx.lineTo(x, y); else { ctx.moveTo(x, y); open = true; }
-            }
+            polyline(ctx, o, X, Y);
             if (o.style === 'fill') {
                 ctx.globalAlpha = 0x38 / 255;
                 ctx.fillStyle = o.colors[0];
@@ -306,7 +386,7 @@ function show2d(root, st) {
             ctx.strokeStyle = '#000000';
             for (let i = 0; i < o.x.length; i++) {
                 if (!ok(o, i)) continue;
-                const [x, y] = px(o, i);
+                const x = X(o.x[i]), y = Y(o.y[i]);
                 ctx.beginPath();
                 ctx.moveTo(x, y - h); ctx.lineTo(x + h, y); ctx.lineTo(x, y + h); ctx.lineTo(x - h, y);
                 ctx.closePath();
@@ -320,6 +400,17 @@ function show2d(root, st) {
     return n;
 }
 
+// The path of overlay `o` (null breaks it) on `ctx`, through the pixel maps X and Y.
+function polyline(ctx, o, X, Y) {
+    ctx.beginPath();
+    let open = false;
+    for (let i = 0; i < o.x.length; i++) {
+        if (o.x[i] == null || o.y[i] == null) { open = false; continue; }
+        const x = X(o.x[i]), y = Y(o.y[i]);
+        if (open) ctx.lineTo(x, y); else { ctx.moveTo(x, y); open = true; }
+    }
+}
+
 function draw(root) {
     const st = state(root);
     if (!st.data) return 0;
@@ -329,14 +420,17 @@ function draw(root) {
 /**
  * Draws the class points of an embedding plot (after its `Plotly.react`): `coords` holds, per
  * class, its x, then y, then (3-D) z; `lengths[k]` points in class k, drawn in `colors[k]`,
- * hidden while the legend switches class trace `first + k` off; and the loss's geometry
- * `overlays` (`[{style: 'line' | 'markers' | 'fill', colors, x, y, z}]`, null breaks lines),
- * whose traces follow the class traces. Returns the class points drawn.
+ * hidden while the legend switches class trace `first + k` off. `layer.overlays` is the loss's
+ * geometry (`[{style: 'line' | 'markers' | 'fill', colors, x, y, z}]`, null breaks lines),
+ * whose traces follow the class traces; `layer.regions` the decision regions (2-D fills), the
+ * traces before them. plotly's axes span [-1, 1]: every coordinate is divided by `radius`.
+ * Returns the class points drawn.
  */
-export function points_show(root, dim, coords, lengths, colors, first, size, overlays) {
+export function points_show(root, dim, coords, lengths, colors, first, size, layer, radius) {
     const st = state(root);
     st.data = { dim, coords: coords.slice(), lengths: Array.from(lengths), colors, first, size,
-        overlays: overlays || [] };
+        overlays: (layer && layer.overlays) || [], regions: (layer && layer.regions) || [],
+        radius: radius > 0 && Number.isFinite(radius) ? radius : 1 };
     if (!st.listening && typeof root.on === 'function') {
         // Zoom, pan and resizes (relayout) move points, legend clicks (restyle) hide them.
         // (3-D: the scene redraws our object itself on camera moves. Not 'plotly_afterplot':
@@ -374,28 +468,25 @@ export function points_clear(root) {
 }
 
 /**
- * Gives class traces `data[first..]` one point each, the first of their class (`coords` and
- * `lengths` as in `points_show`), which the layer draws too: plotly.js keeps a trace without
- * points out of the legend, and a 3-D scene without a single finite point has no scale and
- * draws nothing, not even its axes. The `overlays` geometry traces after them get one null
- * point each (legend entries).
+ * Makes the traces of a live figure legend entries only (the layer draws what they stand
+ * for): the decision regions' traces `data[0..first]` and the geometry's `overlays` traces
+ * after the `classes` class traces get one null point each; each class trace one point outside
+ * plotly's axes ([-1, 1]), where it is clipped. plotly.js keeps a trace without points out of
+ * the legend, and a 3-D scene without a single finite point has no scale and draws nothing,
+ * not even its axes.
  */
-export function legend_placeholders(data, first, lengths, dim, coords, overlays) {
-    let at = 0;
-    for (let k = 0; k < lengths.length; k++) {
-        const t = data[first + k];
-        const len = lengths[k];
-        const one = i => (len ? [coords[at + i * len]] : [null]);
-        t.x = one(0);
-        t.y = one(1);
-        if (dim === 3) t.z = one(2);
-        at += dim * len;
-    }
-    // The geometry's traces: legend entries only (the layer draws them, up to date).
-    for (let j = 0; j < overlays; j++) {
-        const t = data[first + lengths.length + j];
+export function legend_placeholders(data, first, classes, dim, overlays) {
+    const none = t => {
         t.x = [null];
         t.y = [null];
         if (dim === 3) t.z = [null];
+    };
+    for (let i = 0; i < first; i++) none(data[i]);
+    for (let k = 0; k < classes; k++) {
+        const t = data[first + k];
+        t.x = [2];
+        t.y = [2];
+        if (dim === 3) t.z = [2];
     }
+    for (let j = 0; j < overlays; j++) none(data[first + classes + j]);
 }
