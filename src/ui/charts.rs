@@ -6,6 +6,7 @@ use wasm_bindgen::JsCast;
 
 use super::state::Ui;
 use crate::train::{Embedding, RunState};
+use crate::viz::curves::{decimate, finite_bounds, step_range, value_range};
 use crate::viz::{
     class_series, decision_regions, extent, geometry_overlays, origin_marker, overlay_extent,
     view_radius,
@@ -62,6 +63,13 @@ fn embedding_figure(
         plot::EmbeddingFigure::new(&series, &overlays, &regions, emb.dim, &title)
             .with_view(r, live),
     )
+}
+
+/// The latest embedding as a still figure (plotly.js's traces hold the points, on axes that
+/// fit them), as the plot shows it when the run stops: what an export draws while the plot is
+/// live.
+pub(super) fn still_figure(ui: Ui) -> Option<plot::EmbeddingFigure> {
+    embedding_figure(ui, &mut None, false)
 }
 
 /// The figure before the first embedding (and after a reset): axes around the origin, marked
@@ -218,6 +226,8 @@ pub fn Curves() -> impl IntoView {
     let loss_node = NodeRef::<Div>::new();
     let acc_node = NodeRef::<Div>::new();
     let last_draw = StoredValue::new(f64::NEG_INFINITY);
+    // The loss axis' range, steady between updates (none before the run's first step).
+    let loss_range = StoredValue::new(None::<(f64, f64)>);
     Effect::new(move |_| {
         let state = ui.run_state.get();
         ui.curves.track();
@@ -228,19 +238,44 @@ pub fn Curves() -> impl IntoView {
         }
         last_draw.set_value(now);
         let c = ui.curves.get_untracked();
-        let mut losses: Vec<(&str, &[f64], &[f64], &str)> = vec![
-            ("batch loss", &c.steps, &c.loss, "#bbbbbb"),
-            ("smoothed", &c.steps, &c.loss_smooth, "#0072B2"),
-        ];
-        let palette = ["#D55E00", "#009E73", "#CC79A7"];
-        for (i, (name, v)) in c.terms.iter().enumerate() {
-            losses.push((name.as_str(), &c.steps, v, palette[i % palette.len()]));
+        let mut series: Vec<(&str, &[f64])> =
+            vec![("batch loss", &c.loss), ("smoothed", &c.loss_smooth)];
+        for (name, v) in &c.terms {
+            series.push((name.as_str(), v));
         }
-        let loss_fig = plot::curves_plot(&losses);
-        let acc_fig = plot::curves_plot(&[
-            ("batch (smoothed)", &c.steps, &c.batch_accuracy, "#0072B2"),
-            ("test subset", &c.eval_steps, &c.eval_accuracy, "#D55E00"),
-        ]);
+        let values: Vec<&[f64]> = series.iter().map(|(_, v)| *v).collect();
+        let (lo, hi) = finite_bounds(&values);
+        let prev = loss_range.get_value().filter(|_| !c.steps.is_empty());
+        let y_loss = value_range(prev, lo, hi);
+        loss_range.set_value(Some(y_loss));
+        let last = c.steps.last().copied().unwrap_or(0.0);
+        let x = step_range(ui.total_steps.get_untracked(), last);
+        // At most ~600 points a curve, however long the run.
+        let thin = |xs: &[f64], ys: &[f64]| decimate(xs, ys, 600);
+        let colors = ["#bbbbbb", "#0072B2"];
+        let terms = ["#D55E00", "#009E73", "#CC79A7"];
+        let thinned: Vec<(Vec<f64>, Vec<f64>)> =
+            series.iter().map(|(_, v)| thin(&c.steps, v)).collect();
+        let losses: Vec<(&str, &[f64], &[f64], &str)> = series
+            .iter()
+            .zip(&thinned)
+            .enumerate()
+            .map(|(i, ((name, _), (x, y)))| {
+                let color = colors.get(i).unwrap_or(&terms[i.saturating_sub(2) % 3]);
+                (*name, x.as_slice(), y.as_slice(), *color)
+            })
+            .collect();
+        let loss_fig = plot::curves_plot(&losses, x, y_loss);
+        let batch = thin(&c.steps, &c.batch_accuracy);
+        let eval = thin(&c.eval_steps, &c.eval_accuracy);
+        let acc_fig = plot::curves_plot(
+            &[
+                ("batch (smoothed)", &batch.0, &batch.1, "#0072B2"),
+                ("test subset", &eval.0, &eval.1, "#D55E00"),
+            ],
+            x,
+            (0.0, 1.0),
+        );
         let (Some(l), Some(a)) = (root(loss_node), root(acc_node)) else {
             return;
         };

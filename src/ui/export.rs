@@ -5,6 +5,7 @@ use leptos::html::{Div, Input};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::charts::still_figure;
 use super::metrics_panel::Panels;
 use super::state::Ui;
 use crate::export::{RunExport, caption, embeddings_csv, file_stem};
@@ -12,6 +13,7 @@ use crate::train::{Checkpoint, Command, RunState};
 use crate::web::download::{
     ImageFormat, download_bytes, download_text, download_url, picked_file, plot_image,
 };
+use crate::web::plot;
 
 /// The page's address (the run's share link).
 pub fn page_link() -> String {
@@ -72,9 +74,24 @@ pub fn ExportBar() -> impl IntoView {
         let epochs = emb.step as f64 * config.epochs as f64 / total as f64;
         let text = caption(&config, &emb, epochs, &page_link());
         let name = format!("{}.{}", stem(), format.id());
+        // A live plot (a run training) shows its axes in the view's units and (2-D) draws
+        // its points beside plotly: the export draws the embedding as a still plot off screen.
+        let still = plot::plot_is_live(&gd).then(|| still_figure(ui)).flatten();
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match plot_image(&gd, format, &text, 1100, 850).await {
+            let (w, h) = (1100, 850);
+            let copy = match &still {
+                Some(fig) => plot::still_copy(&gd, fig, w, h).await.map(Some),
+                None => Ok(None),
+            };
+            let image = match &copy {
+                Ok(copy) => plot_image(copy.as_ref().unwrap_or(&gd), format, &text, w, h).await,
+                Err(e) => Err(e.clone()),
+            };
+            if let Ok(Some(copy)) = &copy {
+                plot::discard_plot(copy);
+            }
+            match image {
                 Ok(url) => {
                     if let Err(e) = download_url(&url, &name) {
                         ui.error.set(Some(e));

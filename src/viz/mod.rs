@@ -3,6 +3,7 @@
 use crate::loss::Geometry;
 use crate::train::Embedding;
 
+pub mod curves;
 pub mod head;
 pub use head::{Regions, decision_regions, margin_wedges, predict};
 
@@ -165,14 +166,18 @@ pub fn view_radius(previous: Option<f32>, farthest: f32) -> f32 {
 /// The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 (× 10ⁿ) not below `v` (> 0, finite).
 fn round_up(v: f32) -> f32 {
     // In f64, so that 5 × 10⁻³ comes out as the f32 nearest 0.005.
-    let v = f64::from(v);
+    round_up_f64(f64::from(v)) as f32
+}
+
+/// [`round_up`] in f64.
+fn round_up_f64(v: f64) -> f64 {
     let decade = 10f64.powf(v.log10().floor());
     [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
         .iter()
         .map(|m| m * decade)
         // Rounding of `decade` must not pick a step a hair below `v`.
         .find(|r| *r >= v * (1.0 - 1e-9))
-        .unwrap_or(10.0 * decade) as f32
+        .unwrap_or(10.0 * decade)
 }
 
 fn push_point(o: &mut Overlay, p: &[f32], dim: usize) {

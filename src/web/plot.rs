@@ -90,6 +90,93 @@ extern "C" {
     fn set_columns(data: &js_sys::Array, first: u32, lengths: &[u32], dim: u32, coords: &[f32]);
 }
 
+#[wasm_bindgen(inline_js = r#"
+export function is_live(root) {
+    const st = root.__embeddingPoints;
+    return !!(st && st.data);
+}
+export function copy_view(from, to) {
+    const update = {};
+    const scene = from._fullLayout && from._fullLayout.scene;
+    if (scene && scene.camera && to._fullLayout && to._fullLayout.scene) {
+        update['scene.camera'] = JSON.parse(JSON.stringify(scene.camera));
+    }
+    const visible = (from._fullData || []).map(t => t.visible);
+    return Plotly.update(to, { visible }, update);
+}
+export function discard(root) {
+    try { Plotly.purge(root); } finally { root.remove(); }
+}
+"#)]
+extern "C" {
+    /// Whether the point layer draws `root`'s points (a live figure).
+    fn is_live(root: &web_sys::HtmlElement) -> bool;
+    /// Gives the plot `to` the 3-D camera and the legend's choices (trace visibility) of the
+    /// plot `from`, whose traces it has in the same order.
+    #[wasm_bindgen(catch)]
+    fn copy_view(
+        from: &web_sys::HtmlElement,
+        to: &web_sys::HtmlElement,
+    ) -> Result<JsValue, JsValue>;
+    /// Removes a plot from the page, its WebGL context included.
+    fn discard(root: &web_sys::HtmlElement);
+}
+
+/// Whether the embedding plot `root` is live: its points drawn by the point layer, on axes in
+/// the view's units (see the module).
+pub fn plot_is_live(root: &web_sys::HtmlElement) -> bool {
+    is_live(root)
+}
+
+/// A still copy of the embedding plot `root`, off screen, `width` × `height` pixels: `fig`
+/// drawn with plotly's traces, with `root`'s camera and legend choices. For exports while the
+/// plot is live. Remove it with [`discard_plot`].
+///
+/// # Errors
+/// plotly.js refusing the figure, as a message for the page (the copy is removed then).
+pub async fn still_copy(
+    root: &web_sys::HtmlElement,
+    fig: &EmbeddingFigure,
+    width: u32,
+    height: u32,
+) -> Result<web_sys::HtmlElement, String> {
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let body = doc.body().ok_or("no document body")?;
+    let div: web_sys::HtmlElement = doc
+        .create_element("div")
+        .map_err(|e| super::fetch::js_error(&e))?
+        .unchecked_into();
+    let style = format!("position:fixed;left:-20000px;top:0;width:{width}px;height:{height}px");
+    let _ = div.set_attribute("style", &style);
+    let _ = div.set_attribute("aria-hidden", "true");
+    body.append_child(&div)
+        .map_err(|e| super::fetch::js_error(&e))?;
+    let drawn = async {
+        react_embedding(&div, fig).await?;
+        let done = copy_view(root, &div).map_err(|e| super::fetch::js_error(&e))?;
+        if let Ok(p) = done.dyn_into::<js_sys::Promise>() {
+            wasm_bindgen_futures::JsFuture::from(p)
+                .await
+                .map_err(|e| super::fetch::js_error(&e))?;
+        }
+        Ok::<(), String>(())
+    };
+    match drawn.await {
+        Ok(()) => Ok(div),
+        Err(e) => {
+            discard(&div);
+            Err(e)
+        }
+    }
+}
+
+/// Removes a plot made by [`still_copy`].
+pub fn discard_plot(root: &web_sys::HtmlElement) {
+    discard(root);
+}
+
 /// Page-wide look of every plot, set by the page (theme, the link's 3-D camera) and applied
 /// by [`react`] on top of each figure.
 #[derive(Default)]
@@ -663,7 +750,11 @@ fn build_embedding(
 
 /// A line chart of one or more named curves sharing an x axis (steps); untitled (the page
 /// captions it).
-pub fn curves_plot(curves: &[(&str, &[f64], &[f64], &str)]) -> Plot {
+pub fn curves_plot(
+    curves: &[(&str, &[f64], &[f64], &str)],
+    x_range: (f64, f64),
+    y_range: (f64, f64),
+) -> Plot {
     let mut plot = Plot::new();
     for (name, x, y, color) in curves {
         plot.add_trace(
@@ -675,10 +766,13 @@ pub fn curves_plot(curves: &[(&str, &[f64], &[f64], &str)]) -> Plot {
     }
     // No plotly title or axis title: the page captions the plot in HTML. Measuring their text
     // was half of each redraw's cost (plotly.js 3.3, headless Chromium: 29 → 14 ms).
+    // Fixed ranges (steady, see `viz::curves`): a new range redraws the axes, 60-100 ms.
     // (The theme's colours are applied by `react`, as for every plot.)
     plot.set_layout(
         Layout::new()
             .margin(Margin::new().left(40).right(10).top(10).bottom(30))
+            .x_axis(Axis::new().range(vec![x_range.0, x_range.1]))
+            .y_axis(Axis::new().range(vec![y_range.0, y_range.1]))
             .paper_background_color("#ffffff")
             .plot_background_color("#ffffff"),
     );

@@ -62,6 +62,26 @@ await check('exports PNG (with caption), CSV, JSON and weights; weights load bac
   console.log(`     PNG ${bytes.length} bytes, CSV ${csv.length - 1} points, weights ${fs.statSync(weights).size} bytes, loaded: ${step}`);
 });
 
+await check('exports the plot while a run trains: a still copy with every point and tick labels', async (page, errors) => {
+  await ready(page);
+  await page.getByTestId('train').click();
+  await until('a live embedding', 120_000, async () =>
+    (await num(page, 'points-count')) >= 2000 && (await page.locator('canvas.point-layer').count()) === 1);
+  const svg = fs.readFileSync(await download(page, 'export-svg'), 'utf8');
+  // The live plot holds one clipped placeholder point per class; the export draws them all.
+  const points = (svg.match(/class="point"/g) || []).length;
+  const ticks = (svg.match(/class="xtick"/g) || []).length;
+  if (points < 2000 || ticks < 3 || !svg.includes('seed 1')) throw new Error(`live SVG export: ${points} points, ${ticks} x ticks`);
+  // The page's plot stays live, and the copy is gone.
+  if ((await page.locator('canvas.point-layer').count()) !== 1) throw new Error('the live layer went');
+  if ((await page.locator('.js-plotly-plot').count()) !== (await page.locator('[data-testid$="-plot"].js-plotly-plot').count()))
+    throw new Error('an off-screen copy stayed on the page');
+  await page.getByTestId('pause').click();
+  if (await page.getByTestId('error').count()) throw new Error(await page.getByTestId('error').textContent());
+  if (errors.length) throw new Error(errors.join(' | '));
+  console.log(`     live SVG export: ${points} points, ${ticks} x ticks`);
+});
+
 await check('compares 2 runs side by side: two plots with points, one table', async (page, errors) => {
   await ready(page);
   await page.getByTestId('compare-select').selectOption('bias');
