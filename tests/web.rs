@@ -972,9 +972,9 @@ async fn panels_point_layer_draws_the_live_embedding() {
         let mut painter = plot::EmbeddingPainter::default();
         let drawn = painter.draw(&div, &fig(true, 1.2)).await.unwrap();
         assert_eq!(drawn, n, "{dim}-D: points given to the layer");
-        // Plotly's class traces hold one point each, outside its axes (their legend
-        // entries), the geometry's a null point.
-        assert_eq!(plot::plotted_points(&div, 0, 3), 3, "{dim}-D: placeholders");
+        // plotly's traces are the class traces alone (legend entries), one point each,
+        // outside its axes; the layer draws the geometry.
+        assert_eq!(plot::plotted_points(&div, 0, 9), 3, "{dim}-D: placeholders");
         // plotly's axes span the view's units; the layer scales the points into them.
         assert_eq!(
             drawn_range(&div, dim as u32),

@@ -13,6 +13,9 @@ use crate::viz::{
 };
 use crate::web::plot;
 
+/// The title of live figures (the page's caption has the step).
+const LIVE_TITLE: &str = "Test-subset embedding";
+
 fn root(node: NodeRef<Div>) -> Option<web_sys::HtmlElement> {
     node.get_untracked()
         .map(|d| d.unchecked_into::<web_sys::HtmlElement>())
@@ -32,7 +35,7 @@ fn embedding_figure(
     let live = layer_ok && ui.run_state.get_untracked() == RunState::Running;
     // Live, plotly draws only when the traces change: the step is in the page's caption.
     let title = if live {
-        "Test-subset embedding (training)".to_string()
+        LIVE_TITLE.to_string()
     } else {
         format!(
             "Test-subset embedding after step {} — {} points, {:.1} % correct",
@@ -73,10 +76,11 @@ pub(super) fn still_figure(ui: Ui) -> Option<plot::EmbeddingFigure> {
 }
 
 /// The figure before the first embedding (and after a reset): axes around the origin, marked
-/// in grey, and the classes' legend, in the settings' dimension. plotly.js creates
-/// the plot (in 3-D its WebGL scene: about a second in software rendering), its legend and the
-/// point layer then, not when training has started.
-fn blank_figure(ui: Ui) -> plot::EmbeddingFigure {
+/// in grey, and the classes' legend, in the settings' dimension. plotly.js creates the plot (in
+/// 3-D its WebGL scene: about a second in software rendering), its legend and the point layer
+/// then, not when training has started. Live like the run's figures (the point layer draws the
+/// origin's mark), it has their traces: the first embedding needs no redraw by plotly.js.
+fn blank_figure(ui: Ui, layer_ok: bool) -> plot::EmbeddingFigure {
     let dim = ui.config.with_untracked(|c| c.dim);
     let none = Embedding {
         step: 0,
@@ -88,9 +92,7 @@ fn blank_figure(ui: Ui) -> plot::EmbeddingFigure {
     };
     let series = class_series(&none, &ui.class_names.get_untracked());
     let origin = origin_marker(dim);
-    plot::EmbeddingFigure::new(&series, &[origin], &[], dim, "No embedding yet")
-        .with_view(1.0, true)
-        .with_fixed_overlays()
+    plot::EmbeddingFigure::new(&series, &[origin], &[], dim, LIVE_TITLE).with_view(1.0, layer_ok)
 }
 
 /// The live embedding of the test subset, coloured by class, with a legend.
@@ -140,7 +142,7 @@ pub fn EmbeddingPlot() -> impl IntoView {
                 let fig = embedding_figure(ui, &mut r, layer_ok.get_value());
                 let blank = fig.is_none();
                 radius.set_value(if blank { None } else { r });
-                let fig = fig.unwrap_or_else(|| blank_figure(ui));
+                let fig = fig.unwrap_or_else(|| blank_figure(ui, layer_ok.get_value()));
                 let shown = (fig.dim(), fig.class_traces());
                 let unchanged = blank && blank_shown.get_value() == Some(shown);
                 blank_shown.set_value(blank.then_some(shown));

@@ -48,7 +48,7 @@ extern "C" {
     #[wasm_bindgen(catch)]
     fn points_clear(root: &web_sys::HtmlElement) -> Result<(), JsValue>;
 
-    fn legend_placeholders(data: &js_sys::Array, first: u32, classes: u32, dim: u32, overlays: u32);
+    fn legend_placeholders(data: &js_sys::Array, classes: u32, dim: u32);
 }
 
 #[wasm_bindgen]
@@ -328,7 +328,7 @@ pub async fn react_embedding(
     root: &web_sys::HtmlElement,
     fig: &EmbeddingFigure,
 ) -> Result<usize, String> {
-    let (data, layout) = figure_js_with(&fig.plot, |json| {
+    let (data, layout) = figure_js_with(&fig.plot(), |json| {
         let layout = &mut json["layout"];
         let axes: &[&str] = if fig.dim == 3 {
             layout["scene"]["aspectmode"] = "cube".into();
@@ -363,15 +363,9 @@ pub async fn react_embedding(
             a["uirevision"] = if fig.live { "live" } else { "still" }.into();
         }
     })?;
-    let first = fig.first_class_trace as u32;
+    let first = fig.first_class_trace() as u32;
     if fig.live {
-        legend_placeholders(
-            &data,
-            first,
-            fig.lengths.len() as u32,
-            fig.dim as u32,
-            fig.layer_overlays().len() as u32,
-        );
+        legend_placeholders(&data, fig.lengths.len() as u32, fig.dim as u32);
     } else {
         let lengths = fig.lengths_u32();
         set_columns(&data, first, &lengths, fig.dim as u32, &fig.coordinates);
@@ -383,7 +377,7 @@ pub async fn react_embedding(
         points_clear(root).map_err(|e| format!("point layer: {}", super::fetch::js_error(&e)))?;
         Ok(plotted_points(
             root,
-            fig.first_class_trace,
+            fig.first_class_trace(),
             fig.lengths.len(),
         ))
     }
@@ -397,7 +391,11 @@ pub async fn react_embedding(
 /// The point layer failing (no WebGL scene, a shader refused), as a message for the page.
 pub fn show_points(root: &web_sys::HtmlElement, fig: &EmbeddingFigure) -> Result<usize, String> {
     let lengths = fig.lengths_u32();
-    let colors: js_sys::Array = fig.colors.iter().map(|c| JsValue::from_str(c)).collect();
+    let colors: js_sys::Array = fig
+        .classes
+        .iter()
+        .map(|c| JsValue::from_str(c.color))
+        .collect();
     let size = if fig.dim == 3 { 3.0 } else { 5.0 };
     let overlays = js_sys::JSON::parse(&fig.layer_json())
         .map_err(|e| format!("point layer: {}", super::fetch::js_error(&e)))?;
@@ -407,7 +405,7 @@ pub fn show_points(root: &web_sys::HtmlElement, fig: &EmbeddingFigure) -> Result
         &fig.coordinates,
         &lengths,
         &colors,
-        fig.first_class_trace as u32,
+        fig.first_class_trace() as u32,
         size,
         overlays,
         f64::from(fig.radius.unwrap_or(1.0)),
@@ -443,7 +441,7 @@ impl EmbeddingPainter {
     ) -> Result<usize, String> {
         // Live, plotly's axes span the view's units whatever the radius (see the module).
         let radius = if fig.live { None } else { fig.radius };
-        let key = (fig.live, fig.dim, radius, fig.structure.clone());
+        let key = (fig.live, fig.dim, radius, fig.structure());
         let full = !fig.live || self.last.as_ref() != Some(&key);
         let drawn = if full {
             react_embedding(root, fig).await
@@ -501,30 +499,27 @@ fn filled(o: &Overlay, alpha: &str, legend: bool) -> Box<Scatter<f32, f32>> {
         .hover_info(HoverInfo::Skip)
 }
 
-/// The embedding scatter ready for [`react_embedding`]: the plotly.rs figure with empty class
-/// traces, and their coordinates beside it.
+/// The embedding scatter ready for [`react_embedding`]: what the plotly.rs figure is built
+/// from, with the class traces' coordinates beside it.
 pub struct EmbeddingFigure {
-    plot: Plot,
+    /// The classes' names and colours (their coordinates are in `coordinates`).
+    classes: Vec<ClassSeries>,
+    title: String,
     /// The class traces' coordinates: for each class, its x, then y, then (3-D) z.
     coordinates: Vec<f32>,
     /// Points in each class trace.
     lengths: Vec<usize>,
-    /// Each class's colour.
-    colors: Vec<&'static str>,
-    first_class_trace: usize,
     dim: usize,
     /// Axes span `[-r, r]` (plotly's autorange without).
     radius: Option<f32>,
     /// Points drawn by the point layer instead of plotly's traces.
     live: bool,
-    /// The loss's geometry (traces after the class traces), which a live figure's layer draws.
+    /// The loss's geometry: traces after the class traces when still, drawn by the layer when
+    /// live.
     overlays: Vec<Overlay>,
-    /// The head's decision regions beneath the points (the layer draws them when live).
+    /// The head's decision regions beneath the points: traces before the class traces when
+    /// still, drawn by the layer when live.
     regions: Vec<Overlay>,
-    /// plotly.js draws the overlays, also when live (they do not move).
-    fixed_overlays: bool,
-    /// The traces' names in order: a change needs plotly.js (the legend).
-    structure: Vec<String>,
 }
 
 impl EmbeddingFigure {
@@ -546,25 +541,58 @@ impl EmbeddingFigure {
                 coordinates.extend_from_slice(&s.z);
             }
         }
+        let classes = series
+            .iter()
+            .map(|s| ClassSeries {
+                class: s.class,
+                name: s.name.clone(),
+                color: s.color,
+                x: Vec::new(),
+                y: Vec::new(),
+                z: Vec::new(),
+                index: Vec::new(),
+            })
+            .collect();
         EmbeddingFigure {
-            plot: build_embedding(series, overlays, regions, dim, title, false),
+            classes,
+            title: title.to_string(),
             coordinates,
             lengths: series.iter().map(|s| s.x.len()).collect(),
-            colors: series.iter().map(|s| s.color).collect(),
-            first_class_trace: regions.len(),
             dim,
             radius: None,
             live: false,
             overlays: overlays.to_vec(),
             regions: regions.to_vec(),
-            fixed_overlays: false,
-            structure: regions
-                .iter()
-                .map(|r| r.name.clone())
-                .chain(series.iter().map(|s| s.name.clone()))
-                .chain(overlays.iter().map(|o| o.name.clone()))
-                .collect(),
         }
+    }
+
+    /// The plotly.rs figure, class traces empty. Live, it has the class traces alone (their
+    /// legend): the geometry and the regions, drawn by the layer, are switched by the page's
+    /// toggles, and the traces stay the same from the first figure to the last of a run, so
+    /// plotly.js draws again only when the mode changes.
+    fn plot(&self) -> Plot {
+        if self.live {
+            build_embedding(&self.classes, &[], &[], self.dim, &self.title, false)
+        } else {
+            let (o, r) = (&self.overlays, &self.regions);
+            build_embedding(&self.classes, o, r, self.dim, &self.title, false)
+        }
+    }
+
+    /// Index of the first class trace.
+    fn first_class_trace(&self) -> usize {
+        if self.live { 0 } else { self.regions.len() }
+    }
+
+    /// The traces' names in order: a change needs plotly.js (the legend).
+    fn structure(&self) -> Vec<String> {
+        let names = self.classes.iter().map(|s| s.name.clone());
+        if self.live {
+            return names.collect();
+        }
+        let regions = self.regions.iter().map(|r| r.name.clone());
+        let overlays = self.overlays.iter().map(|o| o.name.clone());
+        regions.chain(names).chain(overlays).collect()
     }
 
     /// What the point layer draws besides the class points, as it takes it: `{overlays,
@@ -592,7 +620,7 @@ impl EmbeddingFigure {
                 .collect()
         };
         serde_json::json!({
-            "overlays": list(self.layer_overlays()),
+            "overlays": list(&self.overlays),
             "regions": list(&self.regions),
         })
         .to_string()
@@ -604,21 +632,6 @@ impl EmbeddingFigure {
         self.radius = (radius.is_finite() && radius > 0.0).then_some(radius);
         self.live = live;
         self
-    }
-
-    /// Overlays that do not move (a mark at the origin): plotly.js draws them, also when live.
-    pub fn with_fixed_overlays(mut self) -> Self {
-        self.fixed_overlays = true;
-        self
-    }
-
-    /// The overlays the point layer draws (none when plotly.js draws them).
-    fn layer_overlays(&self) -> &[Overlay] {
-        if self.fixed_overlays {
-            &[]
-        } else {
-            &self.overlays
-        }
     }
 
     /// Whether the point layer draws the points.

@@ -205,8 +205,7 @@ function show3d(root, st) {
     st.gl.upload('points', pos, col, n);
     // The geometry: line segments (breaks at null) and markers.
     const lp = [], lc = [], mp = [], mc = [];
-    d.overlays.forEach((o, j) => {
-        if (!visible(root, d.first + d.lengths.length, j)) return;
+    d.overlays.forEach(o => {
         const at = i => [o.x[i], o.y[i], o.z[i]];
         const ok = i => o.x[i] != null && o.y[i] != null && o.z[i] != null;
         if (o.style === 'line') {
@@ -329,8 +328,7 @@ function show2d(root, st) {
     ctx.rect(xa._offset, ya._offset, xa._length, ya._length);
     ctx.clip();
     // Beneath the points: the decision regions (traces 0 .. first), as plotly fills them.
-    d.regions.forEach((o, j) => {
-        if (!visible(root, 0, j)) return;
+    d.regions.forEach(o => {
         polyline(ctx, o, X, Y);
         ctx.globalAlpha = 0x26 / 255;
         ctx.fillStyle = o.colors[0];
@@ -364,8 +362,7 @@ function show2d(root, st) {
     }
     // The geometry over the points, as plotly draws it: wedges, dashed lines, diamonds.
     const ok = (o, i) => o.x[i] != null && o.y[i] != null;
-    d.overlays.forEach((o, j) => {
-        if (!visible(root, d.first + d.lengths.length, j)) return;
+    d.overlays.forEach(o => {
         if (o.style === 'fill' || o.style === 'line') {
             polyline(ctx, o, X, Y);
             if (o.style === 'fill') {
@@ -422,8 +419,8 @@ function draw(root) {
  * class, its x, then y, then (3-D) z; `lengths[k]` points in class k, drawn in `colors[k]`,
  * hidden while the legend switches class trace `first + k` off. `layer.overlays` is the loss's
  * geometry (`[{style: 'line' | 'markers' | 'fill', colors, x, y, z}]`, null breaks lines),
- * whose traces follow the class traces; `layer.regions` the decision regions (2-D fills), the
- * traces before them. plotly's axes span [-1, 1]: every coordinate is divided by `radius`.
+ * `layer.regions` the decision regions beneath the points (2-D fills); the page's toggles
+ * switch them (they have no traces of their own). plotly's axes span [-1, 1]: every coordinate is divided by `radius`.
  * Returns the class points drawn.
  */
 export function points_show(root, dim, coords, lengths, colors, first, size, layer, radius) {
@@ -468,25 +465,17 @@ export function points_clear(root) {
 }
 
 /**
- * Makes the traces of a live figure legend entries only (the layer draws what they stand
- * for): the decision regions' traces `data[0..first]` and the geometry's `overlays` traces
- * after the `classes` class traces get one null point each; each class trace one point outside
- * plotly's axes ([-1, 1]), where it is clipped. plotly.js keeps a trace without points out of
- * the legend, and a 3-D scene without a single finite point has no scale and draws nothing,
- * not even its axes.
+ * Gives the `classes` class traces of a live figure, its only traces (legend entries: the layer
+ * draws the points, the geometry and the regions), one point each outside plotly's axes
+ * ([-1, 1]), where it is clipped. plotly.js keeps a trace without points out of the legend,
+ * and a 3-D scene without a single finite point has no scale and draws nothing, not even its
+ * axes.
  */
-export function legend_placeholders(data, first, classes, dim, overlays) {
-    const none = t => {
-        t.x = [null];
-        t.y = [null];
-        if (dim === 3) t.z = [null];
-    };
-    for (let i = 0; i < first; i++) none(data[i]);
+export function legend_placeholders(data, classes, dim) {
     for (let k = 0; k < classes; k++) {
-        const t = data[first + k];
+        const t = data[k];
         t.x = [2];
         t.y = [2];
         if (dim === 3) t.z = [2];
     }
-    for (let j = 0; j < overlays; j++) none(data[first + classes + j]);
 }
