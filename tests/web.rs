@@ -97,8 +97,10 @@ async fn app_mounts_trains_on_click_and_plots_points() {
     })
     .await;
 
-    // The plot itself holds the points: plotly's graph div has one trace per class.
+    // The plot itself holds the points: plotly's graph div has one trace per class (once the
+    // paused plot is drawn: while training its traces are the classes' legend entries).
     let plot = by_testid(&root, "embedding-plot");
+    wait_for("the still plot", 30.0, || trace_names(&plot).len() == 11).await;
     let data: js_sys::Array = js_sys::Reflect::get(&plot, &"data".into())
         .unwrap()
         .unchecked_into();
@@ -974,7 +976,11 @@ async fn panels_point_layer_draws_the_live_embedding() {
         assert_eq!(drawn, n, "{dim}-D: points given to the layer");
         // plotly's traces are the class traces alone (legend entries), one point each,
         // outside its axes; the layer draws the geometry.
-        assert_eq!(plot::plotted_points(&div, 0, 9), 3, "{dim}-D: placeholders");
+        assert_eq!(
+            plot::plotted_points(&div, 0, 20),
+            series.len(),
+            "{dim}-D: one placeholder a class"
+        );
         // plotly's axes span the view's units; the layer scales the points into them.
         assert_eq!(
             drawn_range(&div, dim as u32),
