@@ -101,7 +101,9 @@ export function copy_view(from, to) {
     if (scene && scene.camera && to._fullLayout && to._fullLayout.scene) {
         update['scene.camera'] = JSON.parse(JSON.stringify(scene.camera));
     }
-    const visible = (from._fullData || []).map(t => t.visible);
+    // By name: a live plot's traces are the classes alone, a still one's has more.
+    const shown = new Map((from._fullData || []).map(t => [t.name, t.visible]));
+    const visible = (to._fullData || []).map(t => shown.has(t.name) ? shown.get(t.name) : true);
     return Plotly.update(to, { visible }, update);
 }
 export function discard(root) {
@@ -111,8 +113,8 @@ export function discard(root) {
 extern "C" {
     /// Whether the point layer draws `root`'s points (a live figure).
     fn is_live(root: &web_sys::HtmlElement) -> bool;
-    /// Gives the plot `to` the 3-D camera and the legend's choices (trace visibility) of the
-    /// plot `from`, whose traces it has in the same order.
+    /// Gives the plot `to` the 3-D camera and the legend's choices (trace visibility, by trace
+    /// name) of the plot `from`.
     #[wasm_bindgen(catch)]
     fn copy_view(
         from: &web_sys::HtmlElement,

@@ -72,6 +72,12 @@ await check('exports the plot while a run trains: a still copy with every point 
   const points = (svg.match(/class="point"/g) || []).length;
   const ticks = (svg.match(/class="xtick"/g) || []).length;
   if (points < 2000 || ticks < 3 || !svg.includes('seed 1')) throw new Error(`live SVG export: ${points} points, ${ticks} x ticks`);
+  // The live plot's legend choices carry over: class 0 hidden, its points are not exported.
+  await page.locator('[data-testid="embedding-plot"] .legend .traces').first().locator('.legendtoggle').click();
+  await page.waitForTimeout(800);
+  const hidden = fs.readFileSync(await download(page, 'export-svg'), 'utf8');
+  const left = (hidden.match(/class="point"/g) || []).length;
+  if (!(left < points - 50 && left > points / 2)) throw new Error(`class 0 hidden: ${left} of ${points} points exported`);
   // The page's plot stays live, and the copy is gone.
   if ((await page.locator('canvas.point-layer').count()) !== 1) throw new Error('the live layer went');
   if ((await page.locator('.js-plotly-plot').count()) !== (await page.locator('[data-testid$="-plot"].js-plotly-plot').count()))
@@ -79,7 +85,7 @@ await check('exports the plot while a run trains: a still copy with every point 
   await page.getByTestId('pause').click();
   if (await page.getByTestId('error').count()) throw new Error(await page.getByTestId('error').textContent());
   if (errors.length) throw new Error(errors.join(' | '));
-  console.log(`     live SVG export: ${points} points, ${ticks} x ticks`);
+  console.log(`     live SVG export: ${points} points, ${ticks} x ticks; ${left} with class 0 hidden`);
 });
 
 await check('compares 2 runs side by side: two plots with points, one table', async (page, errors) => {
