@@ -253,7 +253,16 @@ pub fn Curves() -> impl IntoView {
         let last = c.steps.last().copied().unwrap_or(0.0);
         let x = step_range(ui.total_steps.get_untracked(), last);
         // At most ~600 points a curve, however long the run.
-        let thin = |xs: &[f64], ys: &[f64]| decimate(xs, ys, 600);
+        let thin = |xs: &[f64], ys: &[f64]| {
+            let (x, y) = decimate(xs, ys, 600);
+            // An empty curve gets a gap (null) so that its legend entry is there before the
+            // first step: one thing less for plotly.js to lay out then.
+            if x.is_empty() {
+                (vec![f64::NAN], vec![f64::NAN])
+            } else {
+                (x, y)
+            }
+        };
         let colors = ["#bbbbbb", "#0072B2"];
         let terms = ["#D55E00", "#009E73", "#CC79A7"];
         let thinned: Vec<(Vec<f64>, Vec<f64>)> =
