@@ -111,8 +111,6 @@ pub fn EmbeddingPlot() -> impl IntoView {
     let painter = StoredValue::new_local(plot::EmbeddingPainter::default());
     // Cleared for good if the point layer fails: plotly's traces draw the points then.
     let layer_ok = StoredValue::new_local(true);
-    // The dimension and classes of the blank figure on show, if it is.
-    let blank_shown = StoredValue::new_local(None::<(usize, usize)>);
     let dim = Memo::new(move |_| ui.config.with(|c| c.dim));
     // The axes' half-width of the figure on show, whether it is live, its dimension.
     let view = RwSignal::new(None::<(Option<f32>, bool, usize)>);
@@ -142,11 +140,10 @@ pub fn EmbeddingPlot() -> impl IntoView {
                 let fig = embedding_figure(ui, &mut r, layer_ok.get_value());
                 let blank = fig.is_none();
                 radius.set_value(if blank { None } else { r });
+                // (Redrawn when only the run state changed, the blank figure is a layer update:
+                // it is live, with the traces of the run's figures.)
                 let fig = fig.unwrap_or_else(|| blank_figure(ui, layer_ok.get_value()));
-                let shown = (fig.dim(), fig.class_traces());
-                let unchanged = blank && blank_shown.get_value() == Some(shown);
-                blank_shown.set_value(blank.then_some(shown));
-                if let Some(el) = root(node).filter(|_| !unchanged) {
+                if let Some(el) = root(node) {
                     let mut p = painter.get_value();
                     let drawn = p.draw(&el, &fig).await;
                     painter.set_value(p);

@@ -655,11 +655,6 @@ impl EmbeddingFigure {
     fn lengths_u32(&self) -> Vec<u32> {
         self.lengths.iter().map(|&n| n as u32).collect()
     }
-
-    /// Number of class traces.
-    pub fn class_traces(&self) -> usize {
-        self.lengths.len()
-    }
 }
 
 /// The embedding scatter: the head's decision regions beneath (2-D, filled shapes from
