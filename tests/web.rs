@@ -1015,7 +1015,14 @@ async fn panels_point_layer_draws_the_live_embedding() {
             if fresh {
                 painter = plot::EmbeddingPainter::default();
             }
+            let before = count_redraws(&div);
             let drawn = painter.draw(&div, &fig(true, 1.2)).await.unwrap();
+            // (The redraw counter counts: a fresh painter's first draw is plotly's.)
+            assert_eq!(
+                count_redraws(&div) > before,
+                fresh,
+                "{dim}-D: plotly redrew"
+            );
             assert_eq!(drawn, 600, "{dim}-D: points of the shown classes");
             let hidden = layer_pixels(&div, dim as u32, PALETTE[0]);
             assert_eq!(hidden, 0, "{dim}-D: class 0 hidden");

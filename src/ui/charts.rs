@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 
 use super::state::Ui;
 use crate::train::{Embedding, RunState};
-use crate::viz::curves::{decimate, finite_bounds, step_range, value_range};
+use crate::viz::curves::{accuracy_chart, loss_chart};
 use crate::viz::{
     class_series, decision_regions, extent, geometry_overlays, origin_marker, overlay_extent,
     view_radius,
@@ -236,54 +236,16 @@ pub fn Curves() -> impl IntoView {
             return;
         }
         last_draw.set_value(now);
-        let c = ui.curves.get_untracked();
-        let mut series: Vec<(&str, &[f64])> =
-            vec![("batch loss", &c.loss), ("smoothed", &c.loss_smooth)];
-        for (name, v) in &c.terms {
-            series.push((name.as_str(), v));
-        }
-        let values: Vec<&[f64]> = series.iter().map(|(_, v)| *v).collect();
-        let (lo, hi) = finite_bounds(&values);
-        let prev = loss_range.get_value().filter(|_| !c.steps.is_empty());
-        let y_loss = value_range(prev, lo, hi);
-        loss_range.set_value(Some(y_loss));
-        let last = c.steps.last().copied().unwrap_or(0.0);
-        let x = step_range(ui.total_steps.get_untracked(), last);
-        // At most ~600 points a curve, however long the run.
-        let thin = |xs: &[f64], ys: &[f64]| {
-            let (x, y) = decimate(xs, ys, 600);
-            // An empty curve gets a gap (null) so that its legend entry is there before the
-            // first step: one thing less for plotly.js to lay out then.
-            if x.is_empty() {
-                (vec![f64::NAN], vec![f64::NAN])
-            } else {
-                (x, y)
-            }
-        };
-        let colors = ["#bbbbbb", "#0072B2"];
-        let terms = ["#D55E00", "#009E73", "#CC79A7"];
-        let thinned: Vec<(Vec<f64>, Vec<f64>)> =
-            series.iter().map(|(_, v)| thin(&c.steps, v)).collect();
-        let losses: Vec<(&str, &[f64], &[f64], &str)> = series
-            .iter()
-            .zip(&thinned)
-            .enumerate()
-            .map(|(i, ((name, _), (x, y)))| {
-                let color = colors.get(i).unwrap_or(&terms[i.saturating_sub(2) % 3]);
-                (*name, x.as_slice(), y.as_slice(), *color)
-            })
-            .collect();
-        let loss_fig = plot::curves_plot(&losses, x, y_loss);
-        let batch = thin(&c.steps, &c.batch_accuracy);
-        let eval = thin(&c.eval_steps, &c.eval_accuracy);
-        let acc_fig = plot::curves_plot(
-            &[
-                ("batch (smoothed)", &batch.0, &batch.1, "#0072B2"),
-                ("test subset", &eval.0, &eval.1, "#D55E00"),
-            ],
-            x,
-            (0.0, 1.0),
-        );
+        let total = ui.total_steps.get_untracked();
+        let (loss, accuracy) = ui.curves.with_untracked(|c| {
+            (
+                loss_chart(c, loss_range.get_value(), total),
+                accuracy_chart(c, total),
+            )
+        });
+        loss_range.set_value(Some(loss.y_range));
+        let loss_fig = plot::curves_plot(&loss);
+        let acc_fig = plot::curves_plot(&accuracy);
         let (Some(l), Some(a)) = (root(loss_node), root(acc_node)) else {
             return;
         };

@@ -76,7 +76,7 @@ pub fn ExportBar() -> impl IntoView {
         let name = format!("{}.{}", stem(), format.id());
         // A live plot (a run training) shows its axes in the view's units and (2-D) draws
         // its points beside plotly: the export draws the embedding as a still plot off screen.
-        let still = plot::plot_is_live(&gd).then(|| still_figure(ui)).flatten();
+        let still = plot::is_live(&gd).then(|| still_figure(ui)).flatten();
         busy.set(true);
         leptos::task::spawn_local(async move {
             let (w, h) = (1100, 850);
@@ -89,7 +89,7 @@ pub fn ExportBar() -> impl IntoView {
                 Err(e) => Err(e.clone()),
             };
             if let Ok(Some(copy)) = &copy {
-                plot::discard_plot(copy);
+                plot::discard(copy);
             }
             match image {
                 Ok(url) => {

@@ -3,6 +3,86 @@
 //! the browser no more than a short one.
 
 use super::round_up_f64 as round_up;
+use crate::metrics::Curves;
+
+/// Points kept per curve (see [`decimate`]).
+pub const POINTS_PER_CURVE: usize = 600;
+
+/// One curve of a [`Chart`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Legend name.
+    pub name: String,
+    /// Line colour.
+    pub color: &'static str,
+    /// Steps.
+    pub x: Vec<f64>,
+    /// Values.
+    pub y: Vec<f64>,
+}
+
+/// A line chart ready to draw: its curves and the ranges of its axes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// The curves, in legend order.
+    pub series: Vec<Series>,
+    /// The step axis.
+    pub x_range: (f64, f64),
+    /// The value axis.
+    pub y_range: (f64, f64),
+}
+
+/// A curve as drawn: thinned to [`POINTS_PER_CURVE`]; an empty curve is one gap (a null
+/// point), so that its legend entry is there before the first step and plotly.js has one
+/// thing less to lay out then.
+fn series(name: &str, color: &'static str, x: &[f64], y: &[f64]) -> Series {
+    let (mut x, mut y) = decimate(x, y, POINTS_PER_CURVE);
+    if x.is_empty() {
+        (x, y) = (vec![f64::NAN], vec![f64::NAN]);
+    }
+    Series {
+        name: name.to_string(),
+        color,
+        x,
+        y,
+    }
+}
+
+/// The loss chart of a run: batch loss, smoothed loss and each named term, on steps
+/// `[0, total_steps]` ([`step_range`]) and a loss axis that follows `previous`, the range
+/// drawn last ([`value_range`]; ignored while the run has no step).
+pub fn loss_chart(c: &Curves, previous: Option<(f64, f64)>, total_steps: usize) -> Chart {
+    const TERMS: [&str; 3] = ["#D55E00", "#009E73", "#CC79A7"];
+    let mut all = vec![
+        series("batch loss", "#bbbbbb", &c.steps, &c.loss),
+        series("smoothed", "#0072B2", &c.steps, &c.loss_smooth),
+    ];
+    for (i, (name, v)) in c.terms.iter().enumerate() {
+        all.push(series(name, TERMS[i % TERMS.len()], &c.steps, v));
+    }
+    let mut values: Vec<&[f64]> = vec![&c.loss, &c.loss_smooth];
+    values.extend(c.terms.iter().map(|(_, v)| v.as_slice()));
+    let (lo, hi) = finite_bounds(&values);
+    let previous = previous.filter(|_| !c.steps.is_empty());
+    Chart {
+        series: all,
+        x_range: step_range(total_steps, c.steps.last().copied().unwrap_or(0.0)),
+        y_range: value_range(previous, lo, hi),
+    }
+}
+
+/// The accuracy chart of a run: smoothed batch accuracy and test-subset accuracy, on steps
+/// `[0, total_steps]` and accuracies 0–1.
+pub fn accuracy_chart(c: &Curves, total_steps: usize) -> Chart {
+    Chart {
+        series: vec![
+            series("batch (smoothed)", "#0072B2", &c.steps, &c.batch_accuracy),
+            series("test subset", "#D55E00", &c.eval_steps, &c.eval_accuracy),
+        ],
+        x_range: step_range(total_steps, c.steps.last().copied().unwrap_or(0.0)),
+        y_range: (0.0, 1.0),
+    }
+}
 
 /// The value axis of a curve after `previous` (none before the first update) for values in
 /// `[lo, hi]`: it keeps its range while the values stay inside; when they leave it, it grows to
@@ -64,7 +144,7 @@ pub fn finite_bounds(series: &[&[f64]]) -> (f64, f64) {
 
 /// At most about `budget` points of the curve `(x, y)` (x ascending): all of them when there
 /// are that few, else the lowest and the highest point of each of `budget / 2` equal runs of
-/// points, in order, so that spikes survive. Non-finite values are kept (gaps).
+/// points, in order, so that spikes survive. A run of gaps (NaN) only keeps its first.
 pub fn decimate(x: &[f64], y: &[f64], budget: usize) -> (Vec<f64>, Vec<f64>) {
     let n = x.len().min(y.len());
     if n <= budget.max(2) {
@@ -101,6 +181,38 @@ pub fn decimate(x: &[f64], y: &[f64], budget: usize) -> (Vec<f64>, Vec<f64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn charts_of_a_run() {
+        let mut c = Curves::default();
+        // Before the first step: one gap a curve, the previous range dropped.
+        let empty = loss_chart(&c, Some((0.0, 50.0)), 100);
+        assert_eq!(empty.series.len(), 2);
+        assert!(
+            empty
+                .series
+                .iter()
+                .all(|s| s.x.len() == 1 && s.y[0].is_nan())
+        );
+        assert_eq!((empty.x_range, empty.y_range), ((0.0, 100.0), (0.0, 1.0)));
+        let terms = |a: f32, b: f32| vec![("softmax".to_string(), a), ("center".to_string(), b)];
+        for step in 0..1000 {
+            let loss = 2.3 - step as f64 * 1e-3;
+            c.push_step(step, loss, 0.5, &terms(1.0, 0.2));
+        }
+        let chart = loss_chart(&c, None, 1000);
+        let names: Vec<&str> = chart.series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["batch loss", "smoothed", "softmax", "center"]);
+        assert_eq!(chart.series[2].color, "#D55E00");
+        assert!(chart.series.iter().all(|s| s.x.len() <= POINTS_PER_CURVE));
+        // 2.3 × 1.25 = 2.875 → 3; kept while the values stay inside.
+        assert_eq!(chart.y_range, (0.0, 3.0));
+        assert_eq!(loss_chart(&c, Some((0.0, 5.0)), 1000).y_range, (0.0, 5.0));
+        let acc = accuracy_chart(&c, 1000);
+        assert_eq!((acc.x_range, acc.y_range), ((0.0, 1000.0), (0.0, 1.0)));
+        // No test-subset embedding yet: a gap.
+        assert!(acc.series[1].y[0].is_nan());
+    }
 
     #[test]
     fn value_range_is_steady_and_grows_to_round_values() {

@@ -105,7 +105,7 @@ pub fn extent(e: &Embedding) -> f32 {
 }
 
 /// The mark of the origin on an empty embedding plot: in 2-D a grey diamond; in 3-D the three
-/// axes from -1 to 1 in grey (a 3-D plotly scene needs an extent in every direction to draw).
+/// axes from -1 to 1 in grey.
 pub fn origin_marker(dim: usize) -> Overlay {
     let mut o = Overlay {
         name: "origin".into(),

@@ -28,6 +28,7 @@ use plotly::layout::{Axis, Layout, Margin};
 use plotly::{Plot, Scatter, Scatter3D};
 use wasm_bindgen::prelude::*;
 
+use crate::viz::curves::Chart;
 use crate::viz::{ClassSeries, Overlay, OverlayStyle};
 
 #[wasm_bindgen(module = "/src/web/points.js")]
@@ -39,7 +40,6 @@ extern "C" {
         coords: &[f32],
         lengths: &[u32],
         colors: &js_sys::Array,
-        first: u32,
         size: f64,
         overlays: JsValue,
         radius: f64,
@@ -111,8 +111,9 @@ export function discard(root) {
 }
 "#)]
 extern "C" {
-    /// Whether the point layer draws `root`'s points (a live figure).
-    fn is_live(root: &web_sys::HtmlElement) -> bool;
+    /// Whether the embedding plot `root` is live: its points drawn by the point layer, on
+    /// axes in the view's units (see the module).
+    pub fn is_live(root: &web_sys::HtmlElement) -> bool;
     /// Gives the plot `to` the 3-D camera and the legend's choices (trace visibility, by trace
     /// name) of the plot `from`.
     #[wasm_bindgen(catch)]
@@ -120,19 +121,13 @@ extern "C" {
         from: &web_sys::HtmlElement,
         to: &web_sys::HtmlElement,
     ) -> Result<JsValue, JsValue>;
-    /// Removes a plot from the page, its WebGL context included.
-    fn discard(root: &web_sys::HtmlElement);
-}
-
-/// Whether the embedding plot `root` is live: its points drawn by the point layer, on axes in
-/// the view's units (see the module).
-pub fn plot_is_live(root: &web_sys::HtmlElement) -> bool {
-    is_live(root)
+    /// Removes a plot from the page, its WebGL context included (a [`still_copy`]).
+    pub fn discard(root: &web_sys::HtmlElement);
 }
 
 /// A still copy of the embedding plot `root`, off screen, `width` × `height` pixels: `fig`
 /// drawn with plotly's traces, with `root`'s camera and legend choices. For exports while the
-/// plot is live. Remove it with [`discard_plot`].
+/// plot is live. Remove it with [`discard`].
 ///
 /// # Errors
 /// plotly.js refusing the figure, as a message for the page (the copy is removed then).
@@ -172,11 +167,6 @@ pub async fn still_copy(
             Err(e)
         }
     }
-}
-
-/// Removes a plot made by [`still_copy`].
-pub fn discard_plot(root: &web_sys::HtmlElement) {
-    discard(root);
 }
 
 /// Page-wide look of every plot, set by the page (theme, the link's 3-D camera) and applied
@@ -407,7 +397,6 @@ pub fn show_points(root: &web_sys::HtmlElement, fig: &EmbeddingFigure) -> Result
         &fig.coordinates,
         &lengths,
         &colors,
-        fig.first_class_trace() as u32,
         size,
         overlays,
         f64::from(fig.radius.unwrap_or(1.0)),
@@ -760,18 +749,14 @@ fn build_embedding(
 
 /// A line chart of one or more named curves sharing an x axis (steps); untitled (the page
 /// captions it).
-pub fn curves_plot(
-    curves: &[(&str, &[f64], &[f64], &str)],
-    x_range: (f64, f64),
-    y_range: (f64, f64),
-) -> Plot {
+pub fn curves_plot(chart: &Chart) -> Plot {
     let mut plot = Plot::new();
-    for (name, x, y, color) in curves {
+    for c in &chart.series {
         plot.add_trace(
-            Scatter::new(x.to_vec(), y.to_vec())
+            Scatter::new(c.x.clone(), c.y.clone())
                 .mode(Mode::Lines)
-                .name(*name)
-                .marker(Marker::new().color(color.to_string())),
+                .name(&c.name)
+                .marker(Marker::new().color(c.color)),
         );
     }
     // No plotly title or axis title: the page captions the plot in HTML. Measuring their text
@@ -781,8 +766,8 @@ pub fn curves_plot(
     plot.set_layout(
         Layout::new()
             .margin(Margin::new().left(40).right(10).top(10).bottom(30))
-            .x_axis(Axis::new().range(vec![x_range.0, x_range.1]))
-            .y_axis(Axis::new().range(vec![y_range.0, y_range.1]))
+            .x_axis(Axis::new().range(vec![chart.x_range.0, chart.x_range.1]))
+            .y_axis(Axis::new().range(vec![chart.y_range.0, chart.y_range.1]))
             .paper_background_color("#ffffff")
             .plot_background_color("#ffffff"),
     );

@@ -21,9 +21,10 @@ function rgb(hex) {
     return [((n >> 16) & 255) / 255, ((n >> 8) & 255) / 255, (n & 255) / 255];
 }
 
-// Whether class trace `k` is shown (not switched off in the legend).
-function visible(root, first, k) {
-    const t = root._fullData && root._fullData[first + k];
+// Whether class `k` is shown (its trace, the k-th of a live figure, not switched off in the
+// legend).
+function visible(root, k) {
+    const t = root._fullData && root._fullData[k];
     return !t || t.visible === true;
 }
 
@@ -183,7 +184,7 @@ function show3d(root, st) {
     const d = st.data;
     st.gl.unit = 1 / d.radius;
     let n = 0;
-    for (let k = 0; k < d.lengths.length; k++) if (visible(root, d.first, k)) n += d.lengths[k];
+    for (let k = 0; k < d.lengths.length; k++) if (visible(root, k)) n += d.lengths[k];
     const pos = new Float32Array(3 * n);
     const col = new Float32Array(3 * n);
     let at = 0, j = 0;
@@ -191,7 +192,7 @@ function show3d(root, st) {
         const len = d.lengths[k];
         const x = at, y = at + len, z = at + 2 * len;
         at += 3 * len;
-        if (!visible(root, d.first, k)) continue;
+        if (!visible(root, k)) continue;
         const [r, g, b] = rgb(d.colors[k]);
         for (let i = 0; i < len; i++, j++) {
             pos[3 * j] = d.coords[x + i];
@@ -327,7 +328,7 @@ function show2d(root, st) {
     ctx.beginPath();
     ctx.rect(xa._offset, ya._offset, xa._length, ya._length);
     ctx.clip();
-    // Beneath the points: the decision regions (traces 0 .. first), as plotly fills them.
+    // Beneath the points: the decision regions, as plotly fills them.
     d.regions.forEach(o => {
         polyline(ctx, o, X, Y);
         ctx.globalAlpha = 0x26 / 255;
@@ -347,7 +348,7 @@ function show2d(root, st) {
         const len = d.lengths[k];
         const x = at, y = at + len;
         at += 2 * len;
-        if (!visible(root, d.first, k)) continue;
+        if (!visible(root, k)) continue;
         ctx.fillStyle = d.colors[k];
         ctx.beginPath();
         for (let i = 0; i < len; i++) {
@@ -417,15 +418,15 @@ function draw(root) {
 /**
  * Draws the class points of an embedding plot (after its `Plotly.react`): `coords` holds, per
  * class, its x, then y, then (3-D) z; `lengths[k]` points in class k, drawn in `colors[k]`,
- * hidden while the legend switches class trace `first + k` off. `layer.overlays` is the loss's
+ * hidden while the legend switches class trace k off (a live figure's traces are its classes). `layer.overlays` is the loss's
  * geometry (`[{style: 'line' | 'markers' | 'fill', colors, x, y, z}]`, null breaks lines),
  * `layer.regions` the decision regions beneath the points (2-D fills); the page's toggles
  * switch them (they have no traces of their own). plotly's axes span [-1, 1]: every coordinate is divided by `radius`.
  * Returns the class points drawn.
  */
-export function points_show(root, dim, coords, lengths, colors, first, size, layer, radius) {
+export function points_show(root, dim, coords, lengths, colors, size, layer, radius) {
     const st = state(root);
-    st.data = { dim, coords: coords.slice(), lengths: Array.from(lengths), colors, first, size,
+    st.data = { dim, coords: coords.slice(), lengths: Array.from(lengths), colors, size,
         overlays: (layer && layer.overlays) || [], regions: (layer && layer.regions) || [],
         radius: radius > 0 && Number.isFinite(radius) ? radius : 1 };
     if (!st.listening && typeof root.on === 'function') {
