@@ -25,6 +25,9 @@ stage "docs (native and wasm32, warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -q
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -q --features app $WASM
 
+stage "JavaScript unit tests (the live layers' tick maths)"
+node --test tests/js/
+
 stage "native tests (core, lab CLI, training on real MNIST)"
 cargo test --locked
 

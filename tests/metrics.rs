@@ -610,6 +610,43 @@ fn compute_on_the_hand_built_line() {
     assert_close!(m.nmi_kmeans.unwrap(), i / ((2f64.ln() + hk) / 2.0));
 }
 
+/// Every scalar metric has exactly one entry in the readers' table, in the same order, with
+/// distinct labels; values print in their units (on the hand-built line above: head accuracy
+/// 5/6, 6 points, no silhouette on one class).
+#[test]
+fn scalar_table_names_every_metric_and_prints_its_unit() {
+    use playground::metrics::{SCALARS, Unit, scalar_info};
+    let (xs, labels) = line_set();
+    let p = Points::new(2, &xs, &labels).unwrap();
+    let head = [0, 0, 0, 0, 1, 1];
+    let m = EmbeddingMetrics::compute(&p, &MetricsConfig::default(), None, Some(&head)).unwrap();
+    let names: Vec<&str> = m.scalars().into_iter().map(|(n, _)| n).collect();
+    let table: Vec<&str> = SCALARS.iter().map(|s| s.name).collect();
+    assert_eq!(names, table);
+    for labels in [
+        SCALARS.iter().map(|s| s.label).collect::<Vec<_>>(),
+        SCALARS.iter().map(|s| s.short).collect(),
+    ] {
+        let mut unique = labels.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), labels.len(), "{labels:?}");
+    }
+    assert_eq!(m.formatted("head_accuracy"), "83.3 %");
+    assert_eq!(m.formatted("points"), "6");
+    assert_eq!(m.scalar("points"), Some(6.0));
+    assert_eq!(m.formatted("no_such_metric"), "–");
+    assert_eq!(m.scalar("no_such_metric"), None);
+    assert_eq!(scalar_info("spread_ratio").unwrap().short, "S/D");
+    assert_eq!(Unit::Degrees.format(Some(12.345)), "12.3°");
+    assert_eq!(Unit::Plain.format(Some(0.12345)), "0.123");
+    assert_eq!(Unit::Percent.format(None), "–");
+    // One class only: the spread ratio is undefined, and prints as a dash.
+    let one = Points::new(2, &xs[..6], &[0, 0, 0]).unwrap();
+    let m1 = EmbeddingMetrics::compute(&one, &MetricsConfig::default(), None, None).unwrap();
+    assert_eq!(m1.formatted("spread_ratio"), "–");
+}
+
 #[test]
 fn compute_is_deterministic_and_subsamples_to_the_budget() {
     let (xs, labels) = blobs(700, 2, 10, 5, 0.6);

@@ -1047,3 +1047,91 @@ async fn panels_point_layer_draws_the_live_embedding() {
         div.remove();
     }
 }
+
+/// The curve layer that draws the training curves while a run trains: the lines appear in their
+/// colours on a canvas over plotly's frame, a longer step axis or a wider loss axis is a layer
+/// update (no plotly redraw), a curve goes when the legend hides it, and plotly's own lines
+/// take over when the chart is still.
+#[wasm_bindgen_test]
+async fn panels_curve_layer_draws_live_curves() {
+    use playground::viz::curves::{Chart, Series};
+    use playground::web::plot;
+    load_plotly();
+    let div: web_sys::HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    div.set_attribute("style", "width:500px;height:250px")
+        .unwrap();
+    document().body().unwrap().append_child(&div).unwrap();
+    // A falling curve over 100 steps, and a flat one with a gap in the middle.
+    let steps: Vec<f64> = (0..100).map(f64::from).collect();
+    let falling: Vec<f64> = steps.iter().map(|s| 2.0 - s * 0.015).collect();
+    let flat: Vec<f64> = steps
+        .iter()
+        .map(|&s| {
+            if (40.0..60.0).contains(&s) {
+                f64::NAN
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    let chart = |x_hi: f64, y_hi: f64| Chart {
+        series: vec![
+            Series {
+                name: "falling".into(),
+                color: "#FF00FF",
+                x: steps.clone(),
+                y: falling.clone(),
+            },
+            Series {
+                name: "flat".into(),
+                color: "#00FFFF",
+                x: steps.clone(),
+                y: flat.clone(),
+            },
+        ],
+        x_range: (0.0, x_hi),
+        y_range: (0.0, y_hi),
+    };
+    let mut painter = plot::CurvePainter::default();
+    let drawn = painter.draw(&div, &chart(100.0, 2.5), true).await.unwrap();
+    assert_eq!(drawn, 180, "points drawn by the layer (the gap left out)");
+    // plotly's traces are one gap each (legend entries); its axes span [0, 1].
+    assert_eq!(
+        plot::plotted_points(&div, 0, 2),
+        2,
+        "one placeholder a curve"
+    );
+    assert_eq!(drawn_range(&div, 2), [0.0, 1.0], "live axes");
+    let falling_px = layer_pixels(&div, 2, "#FF00FF");
+    let span = layer_span();
+    let flat_px = layer_pixels(&div, 2, "#00FFFF");
+    assert!(
+        falling_px > 100 && flat_px > 80,
+        "line pixels {falling_px}, {flat_px}"
+    );
+    // Twice the steps on the axis (the run goes on) and a wider loss axis: the layer alone.
+    let redraws = count_redraws(&div);
+    painter.draw(&div, &chart(200.0, 5.0), true).await.unwrap();
+    assert_eq!(count_redraws(&div), redraws, "no plotly redraw");
+    assert!(layer_pixels(&div, 2, "#FF00FF") > 50);
+    let half = layer_span();
+    assert!(
+        (half as f64) < span as f64 * 0.6 && (half as f64) > span as f64 * 0.4,
+        "the falling curve spans {span} px on 100 steps, {half} px on 200"
+    );
+    // The legend hides the falling curve.
+    let visible = wasm_bindgen_futures::JsFuture::from(click_legend(&div, 0)).await;
+    assert_eq!(visible.unwrap().as_string().as_deref(), Some("legendonly"));
+    assert_eq!(layer_pixels(&div, 2, "#FF00FF"), 0, "hidden by the legend");
+    assert!(
+        layer_pixels(&div, 2, "#00FFFF") > 80,
+        "the flat curve stays"
+    );
+    // Still: plotly's lines (the NaN gap included) on the data's ranges; the layer goes.
+    let before = count_redraws(&div);
+    let drawn = painter.draw(&div, &chart(100.0, 2.5), false).await.unwrap();
+    assert!(count_redraws(&div) > before, "plotly draws the still chart");
+    assert_eq!(drawn, 200, "plotly's traces hold the points");
+    assert_eq!(layer_pixels(&div, 2, "#00FFFF"), -1, "the layer is removed");
+    div.remove();
+}

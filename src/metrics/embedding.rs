@@ -34,9 +34,11 @@
 
 mod cluster;
 mod fingerprint;
+mod scalars;
 
 pub use cluster::{kmeans, nmi};
 pub use fingerprint::{fingerprint, fnv1a64};
+pub use scalars::{SCALARS, ScalarInfo, Unit, scalar_info};
 
 use serde::{Deserialize, Serialize};
 

@@ -4,7 +4,7 @@ pub mod embedding;
 
 pub use embedding::{
     Angles, Classification, Distance, EmbeddingMetrics, MetricsConfig, MetricsError, Points,
-    Retrieval, Spread, fingerprint,
+    Retrieval, SCALARS, ScalarInfo, Spread, Unit, fingerprint, scalar_info,
 };
 
 /// Fraction of `predictions` equal to `labels` (0 for empty input).

@@ -218,7 +218,12 @@ pub fn EmbeddingPlot() -> impl IntoView {
     }
 }
 
-/// Loss and accuracy curves.
+/// Loss and accuracy curves: drawn by the curve layer while a run trains and before its first
+/// step (plotly.js draws only their legend and frame then, once), by plotly.js's own lines
+/// once it stops (see [`plot::CurvePainter`]).
+///
+/// While training they are redrawn at most four times a second, and updates never queue up:
+/// while one is drawn, newer ones only mark the curves stale, and the latest is drawn next.
 #[component]
 pub fn Curves() -> impl IntoView {
     let ui = expect_context::<Ui>();
@@ -227,6 +232,13 @@ pub fn Curves() -> impl IntoView {
     let last_draw = StoredValue::new(f64::NEG_INFINITY);
     // The loss axis' range, steady between updates (none before the run's first step).
     let loss_range = StoredValue::new(None::<(f64, f64)>);
+    let painters =
+        StoredValue::new_local((plot::CurvePainter::default(), plot::CurvePainter::default()));
+    // Cleared for good if the curve layer fails: plotly's lines draw the curves then.
+    let layer_ok = StoredValue::new_local(true);
+    // Requests so far, and whether a drawing loop is running.
+    let wanted = StoredValue::new_local(0u64);
+    let drawing = StoredValue::new_local(false);
     Effect::new(move |_| {
         let state = ui.run_state.get();
         ui.curves.track();
@@ -236,29 +248,64 @@ pub fn Curves() -> impl IntoView {
             return;
         }
         last_draw.set_value(now);
-        let total = ui.total_steps.get_untracked();
-        let (loss, accuracy) = ui.curves.with_untracked(|c| {
-            (
-                loss_chart(c, loss_range.get_value(), total),
-                accuracy_chart(c, total),
-            )
-        });
-        loss_range.set_value(Some(loss.y_range));
-        let loss_fig = plot::curves_plot(&loss);
-        let acc_fig = plot::curves_plot(&accuracy);
-        let (Some(l), Some(a)) = (root(loss_node), root(acc_node)) else {
+        wanted.update_value(|n| *n += 1);
+        if drawing.get_value() {
             return;
-        };
+        }
+        drawing.set_value(true);
         leptos::task::spawn_local(async move {
-            // Each plot in a task of its own, not after other plots' in the same one.
-            crate::web::yield_now().await;
-            if let Err(e) = plot::react(&l, &loss_fig).await {
-                ui.error.set(Some(e));
-            }
-            // Each plot in a task of its own: the page stays responsive between them.
-            crate::web::yield_now().await;
-            if let Err(e) = plot::react(&a, &acc_fig).await {
-                ui.error.set(Some(e));
+            loop {
+                let Some(seen) = wanted.try_get_value() else {
+                    return;
+                };
+                // Each plot in a task of its own, not after other plots' in the same one.
+                crate::web::yield_now().await;
+                // (The component may have gone meanwhile.)
+                let Some((mut lp, mut ap)) = painters.try_get_value() else {
+                    return;
+                };
+                let total = ui.total_steps.get_untracked();
+                let (loss, accuracy, empty) = ui.curves.with_untracked(|c| {
+                    (
+                        loss_chart(c, loss_range.get_value(), total),
+                        accuracy_chart(c, total),
+                        c.steps.is_empty(),
+                    )
+                });
+                loss_range.set_value(Some(loss.y_range));
+                let live = layer_ok.get_value()
+                    && (empty || ui.run_state.get_untracked() == RunState::Running);
+                let (Some(l), Some(a)) = (root(loss_node), root(acc_node)) else {
+                    drawing.set_value(false);
+                    return;
+                };
+                let mut drawn = lp.draw(&l, &loss, live).await;
+                if drawn.is_ok() {
+                    // Each plot in a task of its own: the page stays responsive between them.
+                    crate::web::yield_now().await;
+                    drawn = ap.draw(&a, &accuracy, live).await;
+                }
+                if painters.try_set_value((lp, ap)).is_some() {
+                    return;
+                }
+                if let Err(e) = drawn {
+                    // Next time from scratch, with plotly's lines if the layer failed.
+                    if live {
+                        layer_ok.set_value(false);
+                        wanted.update_value(|n| *n += 1);
+                    }
+                    ui.error.set(Some(e));
+                }
+                match wanted.try_get_value() {
+                    // Newer curves (or a new run state) meanwhile: draw the latest.
+                    Some(n) if n != seen => continue,
+                    Some(_) => {
+                        drawing.set_value(false);
+                        return;
+                    }
+                    // The component is gone.
+                    None => return,
+                }
             }
         });
     });

@@ -14,10 +14,9 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use super::metrics_panel::{Unit, format_value, scalar};
 use super::state::{Msg, Ui};
 use crate::data::Dataset;
-use crate::metrics::EmbeddingMetrics;
+use crate::metrics::{EmbeddingMetrics, Unit, scalar_info};
 use crate::presets;
 use crate::share::Compare;
 use crate::train::{Command, CompareUpdate, Embedding, RunState, TrainConfig};
@@ -397,24 +396,17 @@ fn broadcast_camera(source: &web_sys::HtmlElement, camera: &JsValue) {
 #[component]
 fn CompareTable() -> impl IntoView {
     let state = expect_context::<CompareUi>();
-    const COLS: [(&str, &str, Unit); 9] = [
-        ("head_accuracy", "Head acc.", Unit::Percent),
-        (
-            "nearest_prototype_accuracy",
-            "Prototype acc.",
-            Unit::Percent,
-        ),
-        (
-            "nearest_class_mean_accuracy",
-            "Class-mean acc.",
-            Unit::Percent,
-        ),
-        ("knn_accuracy_euclidean", "k-NN acc.", Unit::Percent),
-        ("precision_at_1_euclidean", "P@1", Unit::Percent),
-        ("map_at_r_euclidean", "MAP@R", Unit::Percent),
-        ("spread_ratio", "S/D", Unit::Plain),
-        ("silhouette", "Silhouette", Unit::Plain),
-        ("nmi_kmeans", "NMI", Unit::Plain),
+    // Columns by name in `EmbeddingMetrics::scalars` (labels and units: `metrics::SCALARS`).
+    const COLS: [&str; 9] = [
+        "head_accuracy",
+        "nearest_prototype_accuracy",
+        "nearest_class_mean_accuracy",
+        "knn_accuracy_euclidean",
+        "precision_at_1_euclidean",
+        "map_at_r_euclidean",
+        "spread_ratio",
+        "silhouette",
+        "nmi_kmeans",
     ];
     let rows = move || {
         state.runs.with(|runs| {
@@ -423,9 +415,12 @@ fn CompareTable() -> impl IntoView {
                 .map(|(i, r)| {
                     let cells = COLS
                         .iter()
-                        .map(|&(name, _, unit)| {
-                            let v = r.metrics.as_ref().and_then(|m| scalar(m, name));
-                            view! { <td>{format_value(v, unit)}</td> }
+                        .map(|&name| {
+                            let v = r
+                                .metrics
+                                .as_ref()
+                                .map_or_else(|| Unit::Plain.format(None), |m| m.formatted(name));
+                            view! { <td>{v}</td> }
                         })
                         .collect_view();
                     let status = match (&r.error, r.state) {
@@ -447,7 +442,10 @@ fn CompareTable() -> impl IntoView {
     };
     let head = COLS
         .iter()
-        .map(|&(_, label, _)| view! { <th scope="col">{label}</th> })
+        .map(|&name| {
+            let label = scalar_info(name).map_or(name, |s| s.short);
+            view! { <th scope="col">{label}</th> }
+        })
         .collect_view();
     view! {
         <table class="metrics compare-table" data-testid="compare-metrics"

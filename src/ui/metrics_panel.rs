@@ -7,7 +7,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::state::Ui;
-use crate::metrics::{Classification, EmbeddingMetrics};
+use crate::metrics::{Classification, EmbeddingMetrics, Unit, scalar_info};
 
 /// State the metrics panel and the export bar share (provided by [`RunPanels`]).
 #[derive(Clone, Copy)]
@@ -30,92 +30,27 @@ impl Panels {
     }
 }
 
-/// The rows of the scalar table: metric name (as in [`EmbeddingMetrics::scalars`]), label, unit.
-pub const ROWS: [(&str, &str, Unit); 17] = [
-    ("head_accuracy", "Head accuracy", Unit::Percent),
-    (
-        "nearest_prototype_accuracy",
-        "Nearest-prototype accuracy",
-        Unit::Percent,
-    ),
-    (
-        "nearest_class_mean_accuracy",
-        "Nearest-class-mean accuracy",
-        Unit::Percent,
-    ),
-    (
-        "knn_accuracy_euclidean",
-        "k-NN accuracy (k=5)",
-        Unit::Percent,
-    ),
-    (
-        "knn_accuracy_cosine",
-        "k-NN accuracy, cosine",
-        Unit::Percent,
-    ),
-    ("precision_at_1_euclidean", "Precision@1", Unit::Percent),
-    (
-        "precision_at_1_cosine",
-        "Precision@1, cosine",
-        Unit::Percent,
-    ),
-    ("map_at_r_euclidean", "MAP@R", Unit::Percent),
-    ("map_at_r_cosine", "MAP@R, cosine", Unit::Percent),
-    ("intra_class_rms", "Intra-class spread S", Unit::Plain),
-    (
-        "inter_class_mean_distance",
-        "Inter-class distance D",
-        Unit::Plain,
-    ),
-    ("spread_ratio", "Intra/inter ratio S/D", Unit::Plain),
-    ("silhouette", "Silhouette", Unit::Plain),
-    (
-        "mean_intra_class_angle_deg",
-        "Mean intra-class angle",
-        Unit::Degrees,
-    ),
-    (
-        "min_inter_class_angle_deg",
-        "Min inter-class angle",
-        Unit::Degrees,
-    ),
-    ("nmi_kmeans", "NMI of k-means", Unit::Plain),
-    ("points", "Points", Unit::Count),
+/// The rows of the scalar table, by name in [`EmbeddingMetrics::scalars`] (labels and units:
+/// [`crate::metrics::SCALARS`]).
+pub const ROWS: [&str; 17] = [
+    "head_accuracy",
+    "nearest_prototype_accuracy",
+    "nearest_class_mean_accuracy",
+    "knn_accuracy_euclidean",
+    "knn_accuracy_cosine",
+    "precision_at_1_euclidean",
+    "precision_at_1_cosine",
+    "map_at_r_euclidean",
+    "map_at_r_cosine",
+    "intra_class_rms",
+    "inter_class_mean_distance",
+    "spread_ratio",
+    "silhouette",
+    "mean_intra_class_angle_deg",
+    "min_inter_class_angle_deg",
+    "nmi_kmeans",
+    "points",
 ];
-
-/// How a metric is printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
-    /// A fraction shown as a percentage.
-    Percent,
-    /// Degrees.
-    Degrees,
-    /// Three decimals.
-    Plain,
-    /// A whole number.
-    Count,
-}
-
-/// `v` printed in `unit`; an undefined metric is an en dash.
-pub fn format_value(v: Option<f64>, unit: Unit) -> String {
-    match v {
-        None => "–".into(),
-        Some(v) => match unit {
-            Unit::Percent => format!("{:.1} %", v * 100.0),
-            Unit::Degrees => format!("{v:.1}°"),
-            Unit::Plain => format!("{v:.3}"),
-            Unit::Count => format!("{v:.0}"),
-        },
-    }
-}
-
-/// The value of scalar `name` in `m`.
-pub fn scalar(m: &EmbeddingMetrics, name: &str) -> Option<f64> {
-    m.scalars()
-        .into_iter()
-        .find(|(n, _)| *n == name)
-        .and_then(|(_, v)| v)
-}
 
 /// The metrics panel and the export bar, sharing one [`Panels`] context.
 #[component]
@@ -165,8 +100,9 @@ pub fn MetricsPanel() -> impl IntoView {
 fn scalar_table(m: &EmbeddingMetrics) -> impl IntoView + use<> {
     let rows = ROWS
         .iter()
-        .map(|&(name, label, unit)| {
-            let v = format_value(scalar(m, name), unit);
+        .map(|&name| {
+            let label = scalar_info(name).map_or(name, |s| s.label);
+            let v = m.formatted(name);
             view! {
                 <tr data-testid=format!("metric-{name}")>
                     <th scope="row">{label}</th>
@@ -186,10 +122,7 @@ fn scalar_table(m: &EmbeddingMetrics) -> impl IntoView + use<> {
 }
 
 fn per_class(c: Option<&Classification>, i: usize) -> String {
-    format_value(
-        c.and_then(|c| c.per_class_accuracy.get(i).copied().flatten()),
-        Unit::Percent,
-    )
+    Unit::Percent.format(c.and_then(|c| c.per_class_accuracy.get(i).copied().flatten()))
 }
 
 fn class_name(names: &[String], i: usize) -> String {

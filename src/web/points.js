@@ -1,4 +1,4 @@
-// The live point layer of the embedding plot (see `plot.rs`): while a run trains, the class
+// The live layers of the embedding plot and the curves (see `plot.rs`): while a run trains, the class
 // points and the loss's geometry are drawn here instead of by plotly.js, which keeps the axes,
 // the legend and the camera. plotly.js redrawing a 10,000-point 3-D scatter costs a few hundred
 // milliseconds a frame in software rendering; this layer uploads one buffer and draws one call.
@@ -11,6 +11,10 @@
 //      decision regions beneath the points, and the grid and tick labels.
 // plotly's axes span [-1, 1] while the layer draws, whatever the embedding's scale: a new
 // range would make plotly redraw its axes (see `plot.rs`); the layer divides by the radius.
+//
+// The training curves have a layer of the same kind (a 2-D canvas, `curves_show`): plotly's
+// axes span [0, 1] and the layer draws the lines, the grid and the tick labels, whatever the
+// run's length and the loss's range.
 //
 // Nothing here runs at import: the module is also loaded by the training worker.
 
@@ -232,28 +236,33 @@ function show3d(root, st) {
 
 // ---- 2-D: a canvas over plotly's plot, under its legend ----
 
-// Round tick values (1, 2 or 5 × 10ⁿ apart) between lo and hi, about `count` of them.
-function ticks(lo, hi, count) {
+// Round tick values (1, 2 or 5 × 10ⁿ apart) between lo and hi, about `count` of them: the
+// smallest such step at least (hi − lo) / count, and every multiple of it in [lo, hi].
+// (Exported for its unit test, tests/js.)
+export function ticks(lo, hi, count) {
     const span = hi - lo;
     if (!(span > 0) || !Number.isFinite(span)) return { values: [], step: 1 };
     const raw = span / Math.max(count, 1);
     const decade = Math.pow(10, Math.floor(Math.log10(raw)));
     const step = [1, 2, 5, 10].map(m => m * decade).find(v => v >= raw) || 10 * decade;
     const values = [];
-    for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
-        values.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+    // Multiples, not a running sum: no rounding error piles up along the axis.
+    for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) {
+        values.push(k === 0 ? 0 : k * step);
     }
     return { values, step };
 }
 
-function label(v, step) {
+// Tick value v as a label: as many decimals as the step needs, a true minus sign.
+export function label(v, step) {
     const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
     return v.toFixed(digits).replace('-', '\u2212');
 }
 
-// The grid, zero lines and tick labels of plotly's 2-D axes (which span the view's units while
-// the layer draws) in the embedding's units: a value v sits where plotly puts v / radius.
-function grid2d(ctx, fl, radius) {
+// The grid, zero lines and tick labels of plotly's 2-D axes, which span the view's units while
+// a layer draws, in the data's units: `from[0]` (x) and `from[1]` (y) map a view value to the
+// data's, `to[0]` and `to[1]` back.
+function grid2d(ctx, fl, from, to) {
     const xa = fl.xaxis, ya = fl.yaxis;
     const color = (fl.font && fl.font.color) || '#444444';
     const size = (fl.font && fl.font.size) || 12;
@@ -261,11 +270,11 @@ function grid2d(ctx, fl, radius) {
     ctx.fillStyle = color;
     ctx.strokeStyle = color;
     ctx.lineWidth = 1;
-    const axis = (a, horizontal) => {
-        const [lo, hi] = a.range.map(v => v * radius);
+    const axis = (a, horizontal, i) => {
+        const [lo, hi] = a.range.map(from[i]);
         const { values, step } = ticks(Math.min(lo, hi), Math.max(lo, hi), Math.max(2, Math.round(a._length / 60)));
         for (const v of values) {
-            const p = a._offset + a.l2p(v / radius);
+            const p = a._offset + a.l2p(to[i](v));
             if (!Number.isFinite(p)) continue;
             ctx.globalAlpha = v === 0 ? 0.75 : 0.12;
             ctx.beginPath();
@@ -289,15 +298,17 @@ function grid2d(ctx, fl, radius) {
             }
         }
     };
-    axis(xa, true);
-    axis(ya, false);
+    axis(xa, true, 0);
+    axis(ya, false, 1);
 }
 
-function show2d(root, st) {
+// The layer's canvas of a 2-D plot (between plotly's plot and its legend), sized to the plot
+// and cleared; its context draws in CSS pixels. None while plotly has not laid the plot out.
+function canvas2d(root, st) {
     const fl = root._fullLayout;
     const container = root.querySelector('.svg-container');
     const paper = container && container.querySelector('.main-svg');
-    if (!fl || !fl.xaxis || !fl.yaxis || !paper) return 0;
+    if (!fl || !fl.xaxis || !fl.yaxis || !paper) return null;
     let c = st.canvas;
     if (!c || c.parentNode !== container) {
         c = document.createElement('canvas');
@@ -318,6 +329,13 @@ function show2d(root, st) {
     const ctx = c.getContext('2d');
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
+    return ctx;
+}
+
+function show2d(root, st) {
+    const ctx = canvas2d(root, st);
+    if (!ctx) return 0;
+    const fl = root._fullLayout;
     const xa = fl.xaxis, ya = fl.yaxis;
     const d = st.data;
     const unit = 1 / d.radius;
@@ -337,7 +355,8 @@ function show2d(root, st) {
         ctx.globalAlpha = 1;
     });
     ctx.restore();
-    grid2d(ctx, fl, d.radius);
+    const scaled = [u => u * d.radius, u => u * d.radius], back = [v => v * unit, v => v * unit];
+    grid2d(ctx, fl, scaled, back);
     ctx.save();
     ctx.beginPath();
     ctx.rect(xa._offset, ya._offset, xa._length, ya._length);
@@ -409,10 +428,87 @@ function polyline(ctx, o, X, Y) {
     }
 }
 
+// ---- Curves: lines on a canvas over a plotly line chart ----
+
+// The curves of `st.data` (kind 'curves') over plotly's axes, which span [0, 1] while the layer
+// draws: the layer maps the data's ranges onto them and draws the grid and the tick labels.
+// Returns the points drawn (of the curves the legend shows).
+function showCurves(root, st) {
+    const ctx = canvas2d(root, st);
+    if (!ctx) return 0;
+    const fl = root._fullLayout;
+    const xa = fl.xaxis, ya = fl.yaxis;
+    const d = st.data;
+    const [x0, x1] = d.xRange, [y0, y1] = d.yRange;
+    const from = [u => x0 + u * (x1 - x0), u => y0 + u * (y1 - y0)];
+    const to = [v => (v - x0) / (x1 - x0), v => (v - y0) / (y1 - y0)];
+    grid2d(ctx, fl, from, to);
+    const X = v => xa._offset + xa.l2p(to[0](v));
+    const Y = v => ya._offset + ya.l2p(to[1](v));
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(xa._offset, ya._offset, xa._length, ya._length);
+    ctx.clip();
+    ctx.lineWidth = 2;
+    ctx.lineJoin = 'round';
+    let at = 0, n = 0;
+    for (let k = 0; k < d.lengths.length; k++) {
+        const len = d.lengths[k];
+        const from = at;
+        at += len;
+        if (!visible(root, k)) continue;
+        ctx.strokeStyle = d.colors[k];
+        ctx.beginPath();
+        let open = false;
+        for (let i = from; i < from + len; i++) {
+            const px = X(d.xs[i]), py = Y(d.ys[i]);
+            // A gap (NaN) breaks the line, as plotly draws it.
+            if (!Number.isFinite(px) || !Number.isFinite(py)) { open = false; continue; }
+            if (open) ctx.lineTo(px, py); else { ctx.moveTo(px, py); open = true; }
+            n++;
+        }
+        ctx.stroke();
+    }
+    ctx.restore();
+    return n;
+}
+
 function draw(root) {
     const st = state(root);
     if (!st.data) return 0;
+    if (st.data.kind === 'curves') return showCurves(root, st);
     return st.data.dim === 3 ? show3d(root, st) : show2d(root, st);
+}
+
+// Redraws the layer when plotly moves or hides what it shows: zoom, pan and resizes
+// (relayout), legend clicks (restyle). (3-D: the scene redraws our object itself on camera
+// moves. Not 'plotly_afterplot': every `Plotly.react` is followed by a show call, which would
+// draw twice.)
+function listen(root, st) {
+    if (st.listening || typeof root.on !== 'function') return;
+    for (const ev of ['plotly_relayout', 'plotly_restyle']) {
+        root.on(ev, () => {
+            const d = root[KEY] && root[KEY].data;
+            if (d && (d.dim !== 3 || ev === 'plotly_restyle')) draw(root);
+        });
+    }
+    st.listening = true;
+}
+
+/**
+ * Draws the curves of a line chart (after its `Plotly.react` with axes spanning [0, 1] and
+ * one trace a curve, in order): `xs` and `ys` hold the curves' points one curve after the
+ * other, `lengths[k]` of them in curve k, drawn in `colors[k]` unless the legend hides trace k;
+ * NaN breaks a curve. `xRange` and `yRange` (`[lo, hi]`) are the data's ranges that plotly's
+ * axes stand for. Returns the points drawn.
+ */
+export function curves_show(root, xs, ys, lengths, colors, xRange, yRange) {
+    const st = state(root);
+    const range = r => (r[1] > r[0] && Number.isFinite(r[0]) && Number.isFinite(r[1]) ? [r[0], r[1]] : [0, 1]);
+    st.data = { kind: 'curves', xs: xs.slice(), ys: ys.slice(), lengths: Array.from(lengths), colors,
+        xRange: range(xRange), yRange: range(yRange) };
+    listen(root, st);
+    return draw(root);
 }
 
 /**
@@ -426,21 +522,10 @@ function draw(root) {
  */
 export function points_show(root, dim, coords, lengths, colors, size, layer, radius) {
     const st = state(root);
-    st.data = { dim, coords: coords.slice(), lengths: Array.from(lengths), colors, size,
+    st.data = { kind: 'points', dim, coords: coords.slice(), lengths: Array.from(lengths), colors, size,
         overlays: (layer && layer.overlays) || [], regions: (layer && layer.regions) || [],
         radius: radius > 0 && Number.isFinite(radius) ? radius : 1 };
-    if (!st.listening && typeof root.on === 'function') {
-        // Zoom, pan and resizes (relayout) move points, legend clicks (restyle) hide them.
-        // (3-D: the scene redraws our object itself on camera moves. Not 'plotly_afterplot':
-        // every `Plotly.react` is followed by `points_show`, which would draw twice.)
-        for (const ev of ['plotly_relayout', 'plotly_restyle']) {
-            root.on(ev, () => {
-                const d = root[KEY] && root[KEY].data;
-                if (d && (d.dim !== 3 || ev === 'plotly_restyle')) draw(root);
-            });
-        }
-        st.listening = true;
-    }
+    listen(root, st);
     if (dim !== 3 && st.gl) clearScene(st);
     if (dim === 3 && st.canvas) { st.canvas.remove(); st.canvas = null; }
     return draw(root);
