@@ -62,11 +62,17 @@ await check('exports PNG (with caption), CSV, JSON and weights; weights load bac
   console.log(`     PNG ${bytes.length} bytes, CSV ${csv.length - 1} points, weights ${fs.statSync(weights).size} bytes, loaded: ${step}`);
 });
 
+// The live layers' canvases: the embedding's, and the loss and accuracy curves'.
+const EMBEDDING_LAYER = '[data-testid="embedding-plot"] canvas.point-layer';
+const CURVE_LAYERS = '[data-testid="loss-plot"] canvas.point-layer, [data-testid="accuracy-plot"] canvas.point-layer';
+
 await check('exports the plot while a run trains: a still copy with every point and tick labels', async (page, errors) => {
   await ready(page);
   await page.getByTestId('train').click();
   await until('a live embedding', 120_000, async () =>
-    (await num(page, 'points-count')) >= 2000 && (await page.locator('canvas.point-layer').count()) === 1);
+    (await num(page, 'points-count')) >= 2000 && (await page.locator(EMBEDDING_LAYER).count()) === 1);
+  // The curves are live too: their layers draw them while the run trains.
+  await until('live curves', 60_000, async () => (await page.locator(CURVE_LAYERS).count()) === 2);
   const svg = fs.readFileSync(await download(page, 'export-svg'), 'utf8');
   // The live plot holds one clipped placeholder point per class; the export draws them all.
   const points = (svg.match(/class="point"/g) || []).length;
@@ -79,10 +85,13 @@ await check('exports the plot while a run trains: a still copy with every point 
   const left = (hidden.match(/class="point"/g) || []).length;
   if (!(left < points - 50 && left > points / 2)) throw new Error(`class 0 hidden: ${left} of ${points} points exported`);
   // The page's plot stays live, and the copy is gone.
-  if ((await page.locator('canvas.point-layer').count()) !== 1) throw new Error('the live layer went');
+  if ((await page.locator(EMBEDDING_LAYER).count()) !== 1) throw new Error('the live layer went');
   if ((await page.locator('.js-plotly-plot').count()) !== (await page.locator('[data-testid$="-plot"].js-plotly-plot').count()))
     throw new Error('an off-screen copy stayed on the page');
   await page.getByTestId('pause').click();
+  // Paused: plotly's own lines draw the curves again (hover, zoom), and the layers go.
+  await until('still curves', 60_000, async () => (await page.locator(CURVE_LAYERS).count()) === 0
+    && await page.evaluate(() => Number.isFinite(document.querySelector('[data-testid="loss-plot"]').data[0].y[0])));
   if (await page.getByTestId('error').count()) throw new Error(await page.getByTestId('error').textContent());
   if (errors.length) throw new Error(errors.join(' | '));
   console.log(`     live SVG export: ${points} points, ${ticks} x ticks; ${left} with class 0 hidden`);
