@@ -801,7 +801,7 @@ pub fn curves_plot(chart: &Chart, live: bool) -> Plot {
 /// and tick labels on a canvas), plotly.js keeping only the legend and the axes' frame, which it
 /// redraws only when the curves' names or colours change. A plotly redraw of the curves took
 /// 10-40 ms an update on a 2-core machine while training, and 40-70 ms when the loss axis
-/// changed; the layer's, about a millisecond.
+/// changed.
 #[derive(Clone, Default)]
 pub struct CurvePainter {
     /// What plotly.js drew last: live or still, the curves' names and colours.

@@ -302,6 +302,14 @@ function grid2d(ctx, fl, from, to) {
     axis(ya, false, 1);
 }
 
+// Saves `ctx` and clips it to the plot area of plotly's axes `xa`, `ya` (undo with restore).
+function clipToPlot(ctx, xa, ya) {
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(xa._offset, ya._offset, xa._length, ya._length);
+    ctx.clip();
+}
+
 // The layer's canvas of a 2-D plot (between plotly's plot and its legend), sized to the plot
 // and cleared; its context draws in CSS pixels. None while plotly has not laid the plot out.
 function canvas2d(root, st) {
@@ -342,10 +350,7 @@ function show2d(root, st) {
     // Embedding coordinates to the page's pixels.
     const X = v => xa._offset + xa.l2p(v * unit);
     const Y = v => ya._offset + ya.l2p(v * unit);
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(xa._offset, ya._offset, xa._length, ya._length);
-    ctx.clip();
+    clipToPlot(ctx, xa, ya);
     // Beneath the points: the decision regions, as plotly fills them.
     d.regions.forEach(o => {
         polyline(ctx, o, X, Y);
@@ -357,10 +362,7 @@ function show2d(root, st) {
     ctx.restore();
     const scaled = [u => u * d.radius, u => u * d.radius], back = [v => v * unit, v => v * unit];
     grid2d(ctx, fl, scaled, back);
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(xa._offset, ya._offset, xa._length, ya._length);
-    ctx.clip();
+    clipToPlot(ctx, xa, ya);
     const r = d.size / 2;
     let at = 0, n = 0;
     for (let k = 0; k < d.lengths.length; k++) {
@@ -445,22 +447,19 @@ function showCurves(root, st) {
     grid2d(ctx, fl, from, to);
     const X = v => xa._offset + xa.l2p(to[0](v));
     const Y = v => ya._offset + ya.l2p(to[1](v));
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(xa._offset, ya._offset, xa._length, ya._length);
-    ctx.clip();
+    clipToPlot(ctx, xa, ya);
     ctx.lineWidth = 2;
     ctx.lineJoin = 'round';
     let at = 0, n = 0;
     for (let k = 0; k < d.lengths.length; k++) {
         const len = d.lengths[k];
-        const from = at;
+        const first = at;
         at += len;
         if (!visible(root, k)) continue;
         ctx.strokeStyle = d.colors[k];
         ctx.beginPath();
         let open = false;
-        for (let i = from; i < from + len; i++) {
+        for (let i = first; i < first + len; i++) {
             const px = X(d.xs[i]), py = Y(d.ys[i]);
             // A gap (NaN) breaks the line, as plotly draws it.
             if (!Number.isFinite(px) || !Number.isFinite(py)) { open = false; continue; }
