@@ -851,38 +851,57 @@ async fn app_reads_the_share_link_in_the_address_bar() {
     root.remove();
 }
 
-// Pixels of one colour in an embedding plot's point layer: the 2-D canvas, or the 3-D scene's
-// WebGL drawing buffer (read in the task that drew it, before the browser presents it).
+// Pixels of one colour in an embedding plot's point layer (its canvas, in 2-D and 3-D alike);
+// -1 when there is no layer. Their centre, in CSS pixels from the plot's corner, is kept for
+// `layer_centre`.
 #[wasm_bindgen::prelude::wasm_bindgen(inline_js = r#"
-export function layer_pixels(root, dim, hex) {
+function matching(px, w, h, hex, flip) {
     const n = parseInt(hex.slice(1), 16);
     const want = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
-    let px, w, h;
-    if (dim === 3) {
-        const glplot = root._fullLayout.scene._scene.glplot;
-        glplot.redraw();
-        const gl = glplot.gl;
-        w = gl.drawingBufferWidth; h = gl.drawingBufferHeight;
-        px = new Uint8Array(4 * w * h);
-        gl.readPixels(0, 0, w, h, gl.RGBA, gl.UNSIGNED_BYTE, px);
-    } else {
-        const c = root.querySelector('canvas.point-layer');
-        if (!c) return -1;
-        w = c.width; h = c.height;
-        px = c.getContext('2d').getImageData(0, 0, w, h).data;
-    }
-    let count = 0, lo = Infinity, hi = -Infinity;
+    let count = 0, lo = Infinity, hi = -Infinity, sx = 0, sy = 0;
     for (let i = 0; i < px.length; i += 4) {
         if (px[i + 3] > 200 && Math.abs(px[i] - want[0]) < 8 && Math.abs(px[i + 1] - want[1]) < 8
             && Math.abs(px[i + 2] - want[2]) < 8) {
             count++;
-            const x = (i / 4) % w;
+            const x = (i / 4) % w, y = Math.floor(i / 4 / w);
             lo = Math.min(lo, x);
             hi = Math.max(hi, x);
+            sx += x + 0.5;
+            sy += flip ? h - y - 0.5 : y + 0.5;
         }
     }
-    window.__layerSpan = count ? hi - lo : 0;
-    return count;
+    return { count, span: count ? hi - lo : 0, centre: count ? [sx / count, sy / count] : [NaN, NaN] };
+}
+// The centre `c` (device pixels of `canvas`) in CSS pixels from `root`'s corner.
+function fromCorner(root, canvas, c) {
+    const r = canvas.getBoundingClientRect(), o = root.getBoundingClientRect();
+    return [r.left - o.left + c[0] * r.width / canvas.width, r.top - o.top + c[1] * r.height / canvas.height];
+}
+export function layer_pixels(root, hex) {
+    const c = root.querySelector('canvas.point-layer');
+    if (!c) return -1;
+    const m = matching(c.getContext('2d').getImageData(0, 0, c.width, c.height).data, c.width, c.height, hex, false);
+    window.__layerSpan = m.span;
+    window.__layerCentre = fromCorner(root, c, m.centre);
+    return m.count;
+}
+// The centre of what the last `layer_pixels` counted.
+export function layer_centre() { return window.__layerCentre; }
+// Where plotly.js's own WebGL scene draws a marker at view coordinates (x, y, z) of a live 3-D
+// plot: a trace added for the purpose, rendered and read back, then deleted. Resolves to the
+// marker's centre in CSS pixels from the plot's corner.
+export async function plotly_marker_centre(root, x, y, z, hex) {
+    await Plotly.addTraces(root, { type: 'scatter3d', mode: 'markers', x: [x], y: [y], z: [z],
+        showlegend: false, hoverinfo: 'none', marker: { color: hex, size: 8, symbol: 'square' } });
+    const glplot = root._fullLayout.scene._scene.glplot;
+    glplot.redraw();
+    const gl = glplot.gl;
+    const w = gl.drawingBufferWidth, h = gl.drawingBufferHeight;
+    const px = new Uint8Array(4 * w * h);
+    gl.readPixels(0, 0, w, h, gl.RGBA, gl.UNSIGNED_BYTE, px);
+    const m = matching(px, w, h, hex, true);
+    await Plotly.deleteTraces(root, -1);
+    return m.count ? fromCorner(root, glplot.canvas, m.centre) : [NaN, NaN];
 }
 // The width in pixels of what the last `layer_pixels` counted.
 export function layer_span() { return window.__layerSpan; }
@@ -913,18 +932,26 @@ export async function click_legend(root, index) {
 }
 "#)]
 extern "C" {
-    fn layer_pixels(root: &web_sys::HtmlElement, dim: u32, hex: &str) -> i32;
+    fn layer_pixels(root: &web_sys::HtmlElement, hex: &str) -> i32;
     fn layer_span() -> i32;
+    fn layer_centre() -> Vec<f64>;
+    fn plotly_marker_centre(
+        root: &web_sys::HtmlElement,
+        x: f64,
+        y: f64,
+        z: f64,
+        hex: &str,
+    ) -> js_sys::Promise;
     fn drawn_range(root: &web_sys::HtmlElement, dim: u32) -> Vec<f64>;
     fn count_redraws(root: &web_sys::HtmlElement) -> u32;
     fn click_legend(root: &web_sys::HtmlElement, index: u32) -> js_sys::Promise;
 }
 
 /// The point layer that draws the embedding while a run trains, in 2-D and 3-D: a class's
-/// points and the geometry's markers appear in their colour (counted in the canvas or the
-/// WebGL buffer), a class's points vanish when the
-/// legend hides the class, and the layer goes when the figure is still again (plotly.js's
-/// traces hold the points).
+/// points and the geometry's markers appear in their colour on the layer's canvas (in 3-D
+/// where plotly's own WebGL scene draws a marker at the same place), a class's points vanish
+/// when the legend hides the class, and the layer goes when the figure is still again
+/// (plotly.js's traces hold the points).
 #[wasm_bindgen_test]
 async fn panels_point_layer_draws_the_live_embedding() {
     use playground::train::Embedding;
@@ -957,14 +984,15 @@ async fn panels_point_layer_draws_the_live_embedding() {
             geometry: None,
         };
         let series = class_series(&emb, &names);
-        // The loss's geometry: a magenta diamond at the origin, drawn by the layer too.
+        // The loss's geometry: a magenta diamond, drawn by the layer too; at the origin in
+        // 2-D, off every axis' middle in 3-D (where it checks the layer's projection).
         let mark = Overlay {
             name: "mark".into(),
             style: OverlayStyle::Markers,
             colors: vec!["#FF00FF"],
-            x: vec![0.0],
-            y: vec![0.0],
-            z: if dim == 3 { vec![0.0] } else { Vec::new() },
+            x: vec![if dim == 3 { 0.6 } else { 0.0 }],
+            y: vec![if dim == 3 { -0.6 } else { 0.0 }],
+            z: if dim == 3 { vec![0.84] } else { Vec::new() },
         };
         let overlays = [mark];
         let fig = |live, radius| {
@@ -987,10 +1015,38 @@ async fn panels_point_layer_draws_the_live_embedding() {
             [-1.0, 1.0],
             "{dim}-D: live axes"
         );
-        let mark = layer_pixels(&div, dim as u32, "#FF00FF");
+        let mark = layer_pixels(&div, "#FF00FF");
         assert!(mark > 10, "{dim}-D: the geometry's diamond, {mark} pixels");
-        let class0 = layer_pixels(&div, dim as u32, PALETTE[0]);
-        let class2 = layer_pixels(&div, dim as u32, PALETTE[2]);
+        if dim == 3 {
+            // The layer projects with the scene's camera: plotly's own WebGL marker at the
+            // same place, in view units (radius 1.2), has the same centre.
+            let layer = layer_centre();
+            let ours = wasm_bindgen_futures::JsFuture::from(plotly_marker_centre(
+                &div, 0.5, -0.5, 0.7, "#00FFFF",
+            ))
+            .await
+            .unwrap();
+            let ours: Vec<f64> = js_sys::Array::from(&ours)
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            let off = ((layer[0] - ours[0]).powi(2) + (layer[1] - ours[1]).powi(2)).sqrt();
+            assert!(
+                off < 1.5,
+                "3-D: the layer's diamond at {layer:?}, plotly's marker at {ours:?}"
+            );
+            // Off the scene's centre, so the projection's scale is checked too.
+            let (w, h) = (
+                f64::from(div.offset_width()),
+                f64::from(div.offset_height()),
+            );
+            assert!(
+                (ours[0] - w / 2.0).abs() > 20.0 && (ours[1] - h / 2.0).abs() > 20.0,
+                "3-D: the marker at {ours:?} in {w} × {h}"
+            );
+        }
+        let class0 = layer_pixels(&div, PALETTE[0]);
+        let class2 = layer_pixels(&div, PALETTE[2]);
         let span = layer_span();
         assert!(
             class0 > 100 && class2 > 100,
@@ -1001,7 +1057,7 @@ async fn panels_point_layer_draws_the_live_embedding() {
         let redraws = count_redraws(&div);
         painter.draw(&div, &fig(true, 2.4)).await.unwrap();
         assert_eq!(count_redraws(&div), redraws, "{dim}-D: no plotly redraw");
-        assert!(layer_pixels(&div, dim as u32, PALETTE[2]) > 50);
+        assert!(layer_pixels(&div, PALETTE[2]) > 50);
         let half = layer_span();
         assert!(
             (half as f64) < span as f64 * 0.6 && (half as f64) > span as f64 * 0.4,
@@ -1024,9 +1080,9 @@ async fn panels_point_layer_draws_the_live_embedding() {
                 "{dim}-D: plotly redrew"
             );
             assert_eq!(drawn, 600, "{dim}-D: points of the shown classes");
-            let hidden = layer_pixels(&div, dim as u32, PALETTE[0]);
+            let hidden = layer_pixels(&div, PALETTE[0]);
             assert_eq!(hidden, 0, "{dim}-D: class 0 hidden");
-            let shown = layer_pixels(&div, dim as u32, PALETTE[2]);
+            let shown = layer_pixels(&div, PALETTE[2]);
             assert!(shown > 100, "{dim}-D: class 2 stays");
         }
         // Still again: plotly's traces take the points back, the layer goes.
@@ -1037,13 +1093,11 @@ async fn panels_point_layer_draws_the_live_embedding() {
             (still[0] + 1.2).abs() < 1e-6 && (still[1] - 1.2).abs() < 1e-6,
             "{dim}-D: still axes {still:?}"
         );
-        if dim == 2 {
-            assert_eq!(
-                layer_pixels(&div, 2, PALETTE[0]),
-                -1,
-                "the 2-D layer is removed"
-            );
-        }
+        assert_eq!(
+            layer_pixels(&div, PALETTE[0]),
+            -1,
+            "{dim}-D: the layer is removed"
+        );
         div.remove();
     }
 }
@@ -1102,9 +1156,9 @@ async fn panels_curve_layer_draws_live_curves() {
         "one placeholder a curve"
     );
     assert_eq!(drawn_range(&div, 2), [0.0, 1.0], "live axes");
-    let falling_px = layer_pixels(&div, 2, "#FF00FF");
+    let falling_px = layer_pixels(&div, "#FF00FF");
     let span = layer_span();
-    let flat_px = layer_pixels(&div, 2, "#00FFFF");
+    let flat_px = layer_pixels(&div, "#00FFFF");
     assert!(
         falling_px > 100 && flat_px > 80,
         "line pixels {falling_px}, {flat_px}"
@@ -1113,7 +1167,7 @@ async fn panels_curve_layer_draws_live_curves() {
     let redraws = count_redraws(&div);
     painter.draw(&div, &chart(200.0, 5.0), true).await.unwrap();
     assert_eq!(count_redraws(&div), redraws, "no plotly redraw");
-    assert!(layer_pixels(&div, 2, "#FF00FF") > 50);
+    assert!(layer_pixels(&div, "#FF00FF") > 50);
     let half = layer_span();
     assert!(
         (half as f64) < span as f64 * 0.6 && (half as f64) > span as f64 * 0.4,
@@ -1122,16 +1176,13 @@ async fn panels_curve_layer_draws_live_curves() {
     // The legend hides the falling curve.
     let visible = wasm_bindgen_futures::JsFuture::from(click_legend(&div, 0)).await;
     assert_eq!(visible.unwrap().as_string().as_deref(), Some("legendonly"));
-    assert_eq!(layer_pixels(&div, 2, "#FF00FF"), 0, "hidden by the legend");
-    assert!(
-        layer_pixels(&div, 2, "#00FFFF") > 80,
-        "the flat curve stays"
-    );
+    assert_eq!(layer_pixels(&div, "#FF00FF"), 0, "hidden by the legend");
+    assert!(layer_pixels(&div, "#00FFFF") > 80, "the flat curve stays");
     // Still: plotly's lines (the NaN gap included) on the data's ranges; the layer goes.
     let before = count_redraws(&div);
     let drawn = painter.draw(&div, &chart(100.0, 2.5), false).await.unwrap();
     assert!(count_redraws(&div) > before, "plotly draws the still chart");
     assert_eq!(drawn, 200, "plotly's traces hold the points");
-    assert_eq!(layer_pixels(&div, 2, "#00FFFF"), -1, "the layer is removed");
+    assert_eq!(layer_pixels(&div, "#00FFFF"), -1, "the layer is removed");
     div.remove();
 }

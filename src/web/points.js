@@ -1,11 +1,11 @@
 // The live layers of the embedding plot and the curves (see `plot.rs`): while a run trains, the class
 // points and the loss's geometry are drawn here instead of by plotly.js, which keeps the axes,
 // the legend and the camera. plotly.js redrawing a 10,000-point 3-D scatter costs a few hundred
-// milliseconds a frame in software rendering; this layer uploads one buffer and draws one call.
+// milliseconds a frame in software rendering; this layer draws the points in a few.
 //
-// 3-D: an object added to plotly's own WebGL scene (gl-plot3d's object protocol: `draw`,
-//      `isOpaque`, `isTransparent`, `dispose`), drawn with the scene's camera, depth-tested
-//      against its axes and included in its image export.
+// 3-D: a canvas over plotly's WebGL scene, drawn with the scene's camera (an object in the scene
+//      tells it the camera whenever the scene renders: on camera moves); near points cover far
+//      ones, the geometry is drawn over the points, and plotly's axes lie beneath them all.
 // 2-D: a canvas between plotly's plot and its legend layer, mapped through plotly's axes and
 //      redrawn when the user zooms, pans or toggles a class in the legend; it also draws the
 //      decision regions beneath the points, and the grid and tick labels.
@@ -19,11 +19,6 @@
 // Nothing here runs at import: the module is also loaded by the training worker.
 
 const KEY = '__embeddingPoints';
-
-function rgb(hex) {
-    const n = parseInt(String(hex).replace('#', '').slice(0, 6), 16) || 0;
-    return [((n >> 16) & 255) / 255, ((n >> 8) & 255) / 255, (n & 255) / 255];
-}
 
 // Whether class `k` is shown (its trace, the k-th of a live figure, not switched off in the
 // legend).
@@ -39,36 +34,18 @@ function state(root) {
     return root[KEY];
 }
 
-// ---- 3-D: an object in plotly's gl-plot3d scene ----
+// ---- 3-D: a canvas over plotly's WebGL scene, drawn with the scene's camera ----
+//
+// The points are not drawn by WebGL: where the browser composites in software (no GPU, or one
+// it does not trust), every new WebGL frame is read back in the main thread's commit, which
+// waits for the whole scene to be rendered first (one such wait took 154 of a 172 ms task in a
+// Chrome trace, `TRACE=… node tests/e2e/plot-tasks.mjs`). A 2-D canvas draws 10,000 points in
+// a few milliseconds and plotly's scene is left alone while a run trains; only a camera move
+// renders it. An object in the scene (gl-plot3d's object protocol: `draw`, `isOpaque`,
+// `isTransparent`, `dispose`) draws nothing: it is called with the camera whenever the scene
+// renders, and redraws the canvas then.
 
-const VS = `
-attribute vec3 position;
-attribute vec3 color;
-uniform mat4 mvp;
-uniform vec3 scale;
-uniform float size;
-varying vec3 vColor;
-void main() {
-    gl_Position = mvp * vec4(position * scale, 1.0);
-    gl_PointSize = size;
-    vColor = color;
-}`;
-const FS = `
-precision mediump float;
-varying vec3 vColor;
-uniform float diamond;
-void main() {
-    if (diamond > 0.5) {
-        // A diamond with a black outline (the geometry's markers, as plotly draws them).
-        vec2 d = abs(gl_PointCoord - 0.5);
-        float r = d.x + d.y;
-        if (r > 0.5) discard;
-        gl_FragColor = r > 0.36 ? vec4(0.0, 0.0, 0.0, 1.0) : vec4(vColor, 1.0);
-    } else {
-        gl_FragColor = vec4(vColor, 1.0);
-    }
-}`;
-
+// The product a·b of two 4×4 matrices in WebGL's column-major order.
 function mul(a, b) {
     const o = new Float32Array(16);
     for (let i = 0; i < 4; i++) {
@@ -81,157 +58,149 @@ function mul(a, b) {
     return o;
 }
 
-function compile(gl, type, src) {
-    const s = gl.createShader(type);
-    gl.shaderSource(s, src);
-    gl.compileShader(s);
-    if (!gl.getShaderParameter(s, gl.COMPILE_STATUS)) {
-        throw new Error('point layer shader: ' + gl.getShaderInfoLog(s));
-    }
-    return s;
-}
-
-function sceneObject(scene) {
+function cameraProbe(scene, root, st) {
     const glplot = scene.glplot;
-    const gl = glplot.gl;
-    const vx = gl.getExtension('OES_vertex_array_object');
-    if (!vx) throw new Error('point layer: WebGL without vertex array objects');
-    const program = gl.createProgram();
-    gl.attachShader(program, compile(gl, gl.VERTEX_SHADER, VS));
-    gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, FS));
-    gl.linkProgram(program);
-    if (!gl.getProgramParameter(program, gl.LINK_STATUS)) {
-        throw new Error('point layer program: ' + gl.getProgramInfoLog(program));
-    }
-    const loc = {
-        position: gl.getAttribLocation(program, 'position'),
-        color: gl.getAttribLocation(program, 'color'),
-        mvp: gl.getUniformLocation(program, 'mvp'),
-        scale: gl.getUniformLocation(program, 'scale'),
-        size: gl.getUniformLocation(program, 'size'),
-        diamond: gl.getUniformLocation(program, 'diamond'),
-    };
-    // Vertex arrays of our own (the points, the geometry's lines, its markers): plotly's
-    // objects leave attributes enabled that a draw of ours would otherwise be checked against.
-    const batch = () => {
-        const b = { vao: vx.createVertexArrayOES(), positions: gl.createBuffer(), colors: gl.createBuffer(), count: 0 };
-        const prev = gl.getParameter(vx.VERTEX_ARRAY_BINDING_OES);
-        vx.bindVertexArrayOES(b.vao);
-        gl.bindBuffer(gl.ARRAY_BUFFER, b.positions);
-        gl.enableVertexAttribArray(loc.position);
-        gl.vertexAttribPointer(loc.position, 3, gl.FLOAT, false, 0, 0);
-        gl.bindBuffer(gl.ARRAY_BUFFER, b.colors);
-        gl.enableVertexAttribArray(loc.color);
-        gl.vertexAttribPointer(loc.color, 3, gl.FLOAT, false, 0, 0);
-        vx.bindVertexArrayOES(prev);
-        return b;
-    };
-    const batches = { points: batch(), lines: batch(), markers: batch() };
     const obj = {
         glplot,
-        size: 3,
-        // Embedding units to the view's (plotly's axes span [-1, 1]): 1/r.
-        unit: 1,
+        scene,
+        // The camera of the scene's last render: { model, view, projection }.
+        camera: null,
         pickSlots: 0,
         // plotly.js orders the scene's objects by their trace's index: ours goes last.
         _trace: { data: { index: Number.MAX_SAFE_INTEGER } },
-        upload(name, pos, col, count) {
-            const b = batches[name];
-            gl.bindBuffer(gl.ARRAY_BUFFER, b.positions);
-            gl.bufferData(gl.ARRAY_BUFFER, pos, gl.DYNAMIC_DRAW);
-            gl.bindBuffer(gl.ARRAY_BUFFER, b.colors);
-            gl.bufferData(gl.ARRAY_BUFFER, col, gl.DYNAMIC_DRAW);
-            b.count = count;
-        },
         draw(camera) {
-            if (gl.isContextLost()) return;
-            const m = mul(camera.projection, mul(camera.view, camera.model));
-            const before = gl.getParameter(vx.VERTEX_ARRAY_BINDING_OES);
-            gl.useProgram(program);
-            gl.uniformMatrix4fv(loc.mvp, false, m);
-            const ds = scene.dataScale || [1, 1, 1];
-            gl.uniform3fv(loc.scale, ds.map(v => v * obj.unit));
-            const pr = glplot.pixelRatio || 1;
-            const run = (b, mode, size, diamond) => {
-                if (!b.count) return;
-                vx.bindVertexArrayOES(b.vao);
-                gl.uniform1f(loc.size, size * pr);
-                gl.uniform1f(loc.diamond, diamond);
-                gl.drawArrays(mode, 0, b.count);
-            };
-            run(batches.points, gl.POINTS, obj.size, 0);
-            run(batches.lines, gl.LINES, 1, 0);
-            run(batches.markers, gl.POINTS, 11, 1);
-            vx.bindVertexArrayOES(before);
+            obj.camera = { model: Float32Array.from(camera.model), view: Float32Array.from(camera.view),
+                projection: Float32Array.from(camera.projection) };
+            if (st.gl === obj && st.data) paint3d(root, st);
         },
         isOpaque() { return true; },
         isTransparent() { return false; },
-        dispose() {
-            if (gl.isContextLost()) return;
-            for (const b of Object.values(batches)) {
-                gl.deleteBuffer(b.positions);
-                gl.deleteBuffer(b.colors);
-                vx.deleteVertexArrayOES(b.vao);
-            }
-            gl.deleteProgram(program);
-        },
+        dispose() {},
     };
     glplot.add(obj);
     return obj;
+}
+
+// The screen position of view coordinates (plotly's axes span [-1, 1]; `scale` maps them to the
+// scene's units) through the camera `m` (projection·view·model), in CSS pixels of a `w` × `h`
+// canvas, and the depth (-1 near, 1 far): written to `out`; false where WebGL would clip it.
+function project(m, scale, x, y, z, w, h, out) {
+    x *= scale[0]; y *= scale[1]; z *= scale[2];
+    const cw = m[3] * x + m[7] * y + m[11] * z + m[15];
+    if (!(cw > 0)) return false;
+    const nx = (m[0] * x + m[4] * y + m[8] * z + m[12]) / cw;
+    const ny = (m[1] * x + m[5] * y + m[9] * z + m[13]) / cw;
+    const nz = (m[2] * x + m[6] * y + m[10] * z + m[14]) / cw;
+    if (!(Math.abs(nx) <= 1 && Math.abs(ny) <= 1 && Math.abs(nz) <= 1)) return false;
+    out[0] = (nx + 1) * w / 2;
+    out[1] = (1 - ny) * h / 2;
+    out[2] = nz;
+    return true;
+}
+
+// Depth slices of the 3-D points: drawn far to near, each slice one fill per class, so near
+// points cover far ones (to within a slice) as the scene's depth test would have it.
+const SLICES = 32;
+
+// Redraws the 3-D layer with the camera of the scene's last render; returns the class points
+// drawn (of the classes the legend shows).
+function paint3d(root, st) {
+    const obj = st.gl, cam = obj.camera, d = st.data;
+    const glc = obj.glplot.canvas;
+    if (!cam || !glc || !glc.parentNode) return 0;
+    const w = glc.clientWidth, h = glc.clientHeight;
+    const ctx = layerCanvas(st, glc.parentNode, glc.nextSibling, glc.offsetLeft, glc.offsetTop, w, h);
+    const m = mul(cam.projection, mul(cam.view, cam.model));
+    const scale = (obj.scene.dataScale || [1, 1, 1]).map(v => v / d.radius);
+    const K = d.lengths.length;
+    let total = 0;
+    for (const len of d.lengths) total += len;
+    const px = new Float32Array(total), py = new Float32Array(total), pz = new Float32Array(total);
+    const cls = new Uint16Array(total);
+    const at3 = new Float32Array(3);
+    let at = 0, n = 0, drawn = 0, near = Infinity, far = -Infinity;
+    for (let k = 0; k < K; k++) {
+        const len = d.lengths[k];
+        const x = at, y = at + len, z = at + 2 * len;
+        at += 3 * len;
+        if (!visible(root, k)) continue;
+        drawn += len;
+        for (let i = 0; i < len; i++) {
+            if (!project(m, scale, d.coords[x + i], d.coords[y + i], d.coords[z + i], w, h, at3)) continue;
+            px[n] = at3[0]; py[n] = at3[1]; pz[n] = at3[2]; cls[n] = k;
+            near = Math.min(near, at3[2]);
+            far = Math.max(far, at3[2]);
+            n++;
+        }
+    }
+    // A counting sort by (slice, class), far slices first.
+    const span = far - near > 0 ? far - near : 1;
+    const buckets = SLICES * K;
+    const key = new Uint32Array(n), start = new Uint32Array(buckets + 1);
+    for (let i = 0; i < n; i++) {
+        const slice = Math.min(SLICES - 1, Math.floor((far - pz[i]) / span * SLICES));
+        key[i] = slice * K + cls[i];
+        start[key[i] + 1]++;
+    }
+    for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
+    const order = new Uint32Array(n), fill = start.slice(0, buckets);
+    for (let i = 0; i < n; i++) order[fill[key[i]]++] = i;
+    const s = d.size, half = s / 2;
+    for (let b = 0; b < buckets; b++) {
+        if (start[b] === start[b + 1]) continue;
+        ctx.fillStyle = d.colors[b % K];
+        ctx.beginPath();
+        for (let j = start[b]; j < start[b + 1]; j++) {
+            const i = order[j];
+            ctx.rect(px[i] - half, py[i] - half, s, s);
+        }
+        ctx.fill();
+    }
+    // The geometry over the points: line segments (null breaks them) and diamonds.
+    const ok = (o, i) => o.x[i] != null && o.y[i] != null && o.z[i] != null
+        && project(m, scale, o.x[i], o.y[i], o.z[i], w, h, at3);
+    d.overlays.forEach(o => {
+        if (o.style === 'line') {
+            ctx.lineWidth = 1;
+            ctx.strokeStyle = o.colors[0];
+            ctx.beginPath();
+            let open = false;
+            for (let i = 0; i < o.x.length; i++) {
+                if (!ok(o, i)) { open = false; continue; }
+                if (open) ctx.lineTo(at3[0], at3[1]); else { ctx.moveTo(at3[0], at3[1]); open = true; }
+            }
+            ctx.stroke();
+        } else if (o.style === 'markers') {
+            for (let i = 0; i < o.x.length; i++) {
+                if (ok(o, i)) diamond(ctx, at3[0], at3[1], 5.5, o.colors[i] || o.colors[0]);
+            }
+        }
+    });
+    return drawn;
 }
 
 function show3d(root, st) {
     const scene = root._fullLayout && root._fullLayout.scene && root._fullLayout.scene._scene;
     if (!scene || !scene.glplot) return 0;
     if (st.gl && st.gl.glplot !== scene.glplot) st.gl = null; // a new scene: plotly disposed ours
-    if (!st.gl) st.gl = sceneObject(scene);
-    const d = st.data;
-    st.gl.unit = 1 / d.radius;
-    let n = 0;
-    for (let k = 0; k < d.lengths.length; k++) if (visible(root, k)) n += d.lengths[k];
-    const pos = new Float32Array(3 * n);
-    const col = new Float32Array(3 * n);
-    let at = 0, j = 0;
-    for (let k = 0; k < d.lengths.length; k++) {
-        const len = d.lengths[k];
-        const x = at, y = at + len, z = at + 2 * len;
-        at += 3 * len;
-        if (!visible(root, k)) continue;
-        const [r, g, b] = rgb(d.colors[k]);
-        for (let i = 0; i < len; i++, j++) {
-            pos[3 * j] = d.coords[x + i];
-            pos[3 * j + 1] = d.coords[y + i];
-            pos[3 * j + 2] = d.coords[z + i];
-            col[3 * j] = r;
-            col[3 * j + 1] = g;
-            col[3 * j + 2] = b;
-        }
-    }
-    st.gl.upload('points', pos, col, n);
-    // The geometry: line segments (breaks at null) and markers.
-    const lp = [], lc = [], mp = [], mc = [];
-    d.overlays.forEach(o => {
-        const at = i => [o.x[i], o.y[i], o.z[i]];
-        const ok = i => o.x[i] != null && o.y[i] != null && o.z[i] != null;
-        if (o.style === 'line') {
-            const c = rgb(o.colors[0]);
-            for (let i = 0; i + 1 < o.x.length; i++) {
-                if (!ok(i) || !ok(i + 1)) continue;
-                lp.push(...at(i), ...at(i + 1));
-                lc.push(...c, ...c);
-            }
-        } else if (o.style === 'markers') {
-            for (let i = 0; i < o.x.length; i++) {
-                if (!ok(i)) continue;
-                mp.push(...at(i));
-                mc.push(...rgb(o.colors[i] || o.colors[0]));
-            }
-        }
-    });
-    st.gl.upload('lines', new Float32Array(lp), new Float32Array(lc), lp.length / 3);
-    st.gl.upload('markers', new Float32Array(mp), new Float32Array(mc), mp.length / 3);
-    st.gl.glplot.redraw();
-    return n;
+    if (!st.gl) st.gl = cameraProbe(scene, root, st);
+    // The scene renders once to show the probe its camera (which paints the layer); from then
+    // on only a camera move renders it.
+    if (!st.gl.camera) st.gl.glplot.redraw();
+    return st.gl.camera ? paint3d(root, st) : 0;
+}
+
+// A diamond of half-diagonal `h` with a black outline at (x, y): the geometry's markers, as
+// plotly draws them.
+function diamond(ctx, x, y, h, color) {
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = '#000000';
+    ctx.beginPath();
+    ctx.moveTo(x, y - h); ctx.lineTo(x + h, y); ctx.lineTo(x, y + h); ctx.lineTo(x - h, y);
+    ctx.closePath();
+    ctx.fillStyle = color;
+    ctx.fill();
+    ctx.stroke();
 }
 
 // ---- 2-D: a canvas over plotly's plot, under its legend ----
@@ -310,24 +279,22 @@ function clipToPlot(ctx, xa, ya) {
     ctx.clip();
 }
 
-// The layer's canvas of a 2-D plot (between plotly's plot and its legend), sized to the plot
-// and cleared; its context draws in CSS pixels. None while plotly has not laid the plot out.
-function canvas2d(root, st) {
-    const fl = root._fullLayout;
-    const container = root.querySelector('.svg-container');
-    const paper = container && container.querySelector('.main-svg');
-    if (!fl || !fl.xaxis || !fl.yaxis || !paper) return null;
+// The layer's canvas (`st.canvas`, class `point-layer`) in `parent` before `next`, at (`left`,
+// `top`), `w` × `h` CSS pixels, cleared; its context draws in CSS pixels.
+function layerCanvas(st, parent, next, left, top, w, h) {
     let c = st.canvas;
-    if (!c || c.parentNode !== container) {
+    if (!c || c.parentNode !== parent) {
+        if (c) c.remove();
         c = document.createElement('canvas');
         c.className = 'point-layer';
         c.setAttribute('aria-hidden', 'true');
-        c.style.cssText = 'position:absolute;left:0;top:0;pointer-events:none';
-        container.insertBefore(c, paper.nextSibling);
+        c.style.cssText = 'position:absolute;pointer-events:none';
+        parent.insertBefore(c, next);
         st.canvas = c;
     }
+    c.style.left = left + 'px';
+    c.style.top = top + 'px';
     const dpr = window.devicePixelRatio || 1;
-    const w = fl.width, h = fl.height;
     if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) {
         c.width = Math.round(w * dpr);
         c.height = Math.round(h * dpr);
@@ -338,6 +305,16 @@ function canvas2d(root, st) {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, w, h);
     return ctx;
+}
+
+// The layer's canvas of a 2-D plot (between plotly's plot and its legend), sized to the plot
+// and cleared. None while plotly has not laid the plot out.
+function canvas2d(root, st) {
+    const fl = root._fullLayout;
+    const container = root.querySelector('.svg-container');
+    const paper = container && container.querySelector('.main-svg');
+    if (!fl || !fl.xaxis || !fl.yaxis || !paper) return null;
+    return layerCanvas(st, container, paper.nextSibling, 0, 0, fl.width, fl.height);
 }
 
 function show2d(root, st) {
@@ -400,18 +377,8 @@ function show2d(root, st) {
                 ctx.setLineDash([]);
             }
         } else if (o.style === 'markers') {
-            const h = 6.5;
-            ctx.lineWidth = 1.5;
-            ctx.strokeStyle = '#000000';
             for (let i = 0; i < o.x.length; i++) {
-                if (!ok(o, i)) continue;
-                const x = X(o.x[i]), y = Y(o.y[i]);
-                ctx.beginPath();
-                ctx.moveTo(x, y - h); ctx.lineTo(x + h, y); ctx.lineTo(x, y + h); ctx.lineTo(x - h, y);
-                ctx.closePath();
-                ctx.fillStyle = o.colors[i] || o.colors[0];
-                ctx.fill();
-                ctx.stroke();
+                if (ok(o, i)) diamond(ctx, X(o.x[i]), Y(o.y[i]), 6.5, o.colors[i] || o.colors[0]);
             }
         }
     });
@@ -526,18 +493,13 @@ export function points_show(root, dim, coords, lengths, colors, size, layer, rad
         radius: radius > 0 && Number.isFinite(radius) ? radius : 1 };
     listen(root, st);
     if (dim !== 3 && st.gl) clearScene(st);
-    if (dim === 3 && st.canvas) { st.canvas.remove(); st.canvas = null; }
     return draw(root);
 }
 
 function clearScene(st) {
     const obj = st.gl;
     st.gl = null;
-    if (!obj.glplot._stopped) {
-        obj.glplot.remove(obj);
-        obj.dispose();
-        obj.glplot.redraw();
-    }
+    if (!obj.glplot._stopped) obj.glplot.remove(obj);
 }
 
 /** Removes the point layer (plotly's traces carry the points again). */

@@ -1,8 +1,11 @@
 // Which work makes the page's long tasks while it trains: every Plotly call (react, relayout,
 // restyle, newPlot, purge) is timed per plot (`data-testid`) and each long task is listed with
-// the calls inside it. A measurement, not a test.
+// the calls inside it. A measurement, not a test. TRACE=file.json also writes a Chrome trace of the
+// run, and each long task's top events on the page's main thread are listed (what it spent its
+// time on: script, style, paint, the commit, garbage collection).
 //
 //   SECS=30 node tests/e2e/plot-tasks.mjs ['?backend=cpu&d=3&np=10000&ee=5']   (after `trunk build`)
+import fs from 'node:fs';
 import { serve, launch, until, num } from './harness.mjs';
 const { base, close } = await serve(process.env.DIST || 'dist');
 const browser = await launch();
@@ -29,8 +32,10 @@ await p.goto(base + q);
 await until('data', 120_000, async () => await p.getByTestId('train').isEnabled());
 await p.waitForTimeout(3000);
 await p.evaluate(() => { window.__lt = []; window.__calls = []; window.__t0 = performance.now(); });
+if (process.env.TRACE) await browser.startTracing(p, { path: process.env.TRACE, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'gpu', 'cc', 'viz', 'toplevel', 'v8', 'disabled-by-default-v8.gc'] });
 await p.getByTestId('train').click();
 await p.waitForTimeout(parseFloat(process.env.SECS || '30') * 1000);
+if (process.env.TRACE) await browser.stopTracing();
 const r = await p.evaluate(() => ({ lt: window.__lt, calls: window.__calls, t0: window.__t0 }));
 const rel = t => ((t - r.t0) / 1000).toFixed(2);
 for (const [s, d] of r.lt) {
@@ -40,4 +45,24 @@ for (const [s, d] of r.lt) {
 const by = {};
 for (const [t, d, k] of r.calls) { (by[k] ||= []).push(d); }
 for (const [k, v] of Object.entries(by)) console.log(k, v.length, 'calls, ms:', v.map(x => x.toFixed(0)).join(' '));
+if (process.env.TRACE) {
+  // The renderer's main thread: its long RunTask events and, inside each, the events one level
+  // down summed by name (a name's own time includes its children).
+  const ev = JSON.parse(fs.readFileSync(process.env.TRACE, 'utf8')).traceEvents;
+  const main = ev.find(e => e.name === 'thread_name' && e.args.name === 'CrRendererMain' &&
+    ev.some(x => x.pid === e.pid && x.name === 'RunTask' && x.dur > 50_000));
+  if (main) {
+    const on = ev.filter(e => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur !== undefined);
+    for (const t of on.filter(e => e.name === 'RunTask' && e.dur > 50_000)) {
+      const inside = on.filter(e => e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur);
+      const top = inside.filter(e => !inside.some(o => o !== e && o.ts <= e.ts && o.ts + o.dur >= e.ts + e.dur && o.dur > e.dur));
+      const sum = {};
+      for (const e of top) sum[e.name] = (sum[e.name] || 0) + e.dur;
+      const deep = {};
+      for (const e of inside) deep[e.name] = (deep[e.name] || 0) + e.dur;
+      const fmt = o => Object.entries(o).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, d]) => `${k} ${(d / 1000).toFixed(1)}`).join(', ');
+      console.log(`trace: task ${(t.dur / 1000).toFixed(0)} ms; top: ${fmt(sum)}\n  all: ${fmt(deep)}`);
+    }
+  } else console.log('trace: no main-thread task over 50 ms');
+}
 await browser.close(); close();
