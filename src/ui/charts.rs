@@ -21,6 +21,68 @@ fn root(node: NodeRef<Div>) -> Option<web_sys::HtmlElement> {
         .map(|d| d.unchecked_into::<web_sys::HtmlElement>())
 }
 
+/// Draws that never queue up: while one is under way, newer requests only mark the plot stale,
+/// and the latest state is drawn next; the ones in between are skipped, so a plot keeps up
+/// with fast training.
+#[derive(Clone, Copy)]
+struct LatestDraw {
+    /// Requests so far.
+    wanted: StoredValue<u64, LocalStorage>,
+    /// Whether a drawing loop is running.
+    drawing: StoredValue<bool, LocalStorage>,
+}
+
+impl LatestDraw {
+    fn new() -> Self {
+        Self {
+            wanted: StoredValue::new_local(0),
+            drawing: StoredValue::new_local(false),
+        }
+    }
+
+    /// Marks the plot stale: a running loop draws once more.
+    fn again(self) {
+        self.wanted.try_update_value(|n| *n += 1);
+    }
+
+    /// Asks for a draw of the latest state: `draw` runs in a task of its own (not after other
+    /// plots' in the same one) unless a draw is under way, after which it runs again. It
+    /// resolves to false when there is nothing to draw on any more (the component is gone).
+    fn request<F, Fut>(self, draw: F)
+    where
+        F: Fn() -> Fut + 'static,
+        Fut: std::future::Future<Output = bool> + 'static,
+    {
+        self.again();
+        if self.drawing.try_get_value() != Some(false) {
+            return;
+        }
+        self.drawing.set_value(true);
+        leptos::task::spawn_local(async move {
+            loop {
+                let Some(seen) = self.wanted.try_get_value() else {
+                    return;
+                };
+                crate::web::yield_now().await;
+                if !draw().await {
+                    self.drawing.try_set_value(false);
+                    return;
+                }
+                match self.wanted.try_get_value() {
+                    // Newer requests meanwhile: draw the latest.
+                    Some(n) if n != seen => continue,
+                    Some(_) => {
+                        self.drawing.set_value(false);
+                        return;
+                    }
+                    // The component is gone.
+                    None => return,
+                }
+            }
+        });
+    }
+}
+
 /// The embedding figure of the latest embedding with the toggles' overlays (`None` before
 /// the first embedding), its axes' half-width following `radius` (the previous one; updated),
 /// live (points drawn by the point layer) while the run trains, unless the layer failed.
@@ -97,16 +159,12 @@ fn blank_figure(ui: Ui, layer_ok: bool) -> plot::EmbeddingFigure {
 
 /// The live embedding of the test subset, coloured by class, with a legend.
 ///
-/// Updates never queue up: while one is drawn (`Plotly.react`, then the frame that shows
-/// it), newer embeddings only mark the plot stale, and the latest is drawn next; the ones in
-/// between are skipped, so the page keeps up with fast training.
+/// Updates never queue up (see [`LatestDraw`]): a draw lasts until the frame that shows it.
 #[component]
 pub fn EmbeddingPlot() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let node = NodeRef::<Div>::new();
-    // Requests so far, and whether a drawing loop is running.
-    let wanted = StoredValue::new_local(0u64);
-    let drawing = StoredValue::new_local(false);
+    let redraw = LatestDraw::new();
     let radius = StoredValue::new_local(None::<f32>);
     let painter = StoredValue::new_local(plot::EmbeddingPainter::default());
     // Cleared for good if the point layer fails: plotly's traces draw the points then.
@@ -114,6 +172,52 @@ pub fn EmbeddingPlot() -> impl IntoView {
     let dim = Memo::new(move |_| ui.config.with(|c| c.dim));
     // The axes' half-width of the figure on show, whether it is live, its dimension.
     let view = RwSignal::new(None::<(Option<f32>, bool, usize)>);
+    // One draw of the latest state; false once the component is gone.
+    let draw = move || async move {
+        let (Some(mut r), Some(ok), Some(mut p)) = (
+            radius.try_get_value(),
+            layer_ok.try_get_value(),
+            painter.try_get_value(),
+        ) else {
+            return false;
+        };
+        let fig = embedding_figure(ui, &mut r, ok);
+        let blank = fig.is_none();
+        radius.set_value(if blank { None } else { r });
+        // (Redrawn when only the run state changed, the blank figure is a layer update: it is
+        // live, with the traces of the run's figures.)
+        let fig = fig.unwrap_or_else(|| blank_figure(ui, ok));
+        let Some(el) = root(node) else {
+            return true;
+        };
+        let drawn = p.draw(&el, &fig).await;
+        if painter.try_set_value(p).is_some() {
+            return false;
+        }
+        match drawn {
+            Ok(points) => {
+                ui.plotted_points.set(points);
+                view.set((!blank).then(|| (fig.radius(), fig.is_live(), fig.dim())));
+                if !blank {
+                    ui.plot_updates.update(|n| *n += 1);
+                }
+                // The scene is drawn in the next frame: no new update before.
+                plot::frame_drawn().await;
+            }
+            Err(e) => {
+                // Next time from scratch, with plotly's traces if the layer failed.
+                if fig.is_live() {
+                    layer_ok.try_set_value(false);
+                    redraw.again();
+                }
+                // (The blank figure's failure shows again with the first embedding.)
+                if !blank {
+                    ui.error.set(Some(e));
+                }
+            }
+        }
+        true
+    };
     Effect::new(move |_| {
         ui.show_geometry.track();
         ui.show_regions.track();
@@ -124,64 +228,7 @@ pub fn EmbeddingPlot() -> impl IntoView {
             dim.track();
             ui.class_names.track();
         }
-        wanted.update_value(|n| *n += 1);
-        if drawing.get_value() {
-            return;
-        }
-        drawing.set_value(true);
-        leptos::task::spawn_local(async move {
-            loop {
-                let Some(seen) = wanted.try_get_value() else {
-                    return;
-                };
-                // Each draw in a task of its own, not after other plots' in the same one.
-                crate::web::yield_now().await;
-                let mut r = radius.get_value();
-                let fig = embedding_figure(ui, &mut r, layer_ok.get_value());
-                let blank = fig.is_none();
-                radius.set_value(if blank { None } else { r });
-                // (Redrawn when only the run state changed, the blank figure is a layer update:
-                // it is live, with the traces of the run's figures.)
-                let fig = fig.unwrap_or_else(|| blank_figure(ui, layer_ok.get_value()));
-                if let Some(el) = root(node) {
-                    let mut p = painter.get_value();
-                    let drawn = p.draw(&el, &fig).await;
-                    painter.set_value(p);
-                    match drawn {
-                        Ok(points) => {
-                            ui.plotted_points.set(points);
-                            view.set((!blank).then(|| (fig.radius(), fig.is_live(), fig.dim())));
-                            if !blank {
-                                ui.plot_updates.update(|n| *n += 1);
-                            }
-                            // The scene is drawn in the next frame: no new update before.
-                            plot::frame_drawn().await;
-                        }
-                        Err(e) => {
-                            // Next time from scratch, with plotly's traces if the layer failed.
-                            if fig.is_live() {
-                                layer_ok.set_value(false);
-                                wanted.update_value(|n| *n += 1);
-                            }
-                            // (The blank figure's failure shows again with the first embedding.)
-                            if !blank {
-                                ui.error.set(Some(e));
-                            }
-                        }
-                    }
-                }
-                match wanted.try_get_value() {
-                    // Newer embeddings (or toggles) meanwhile: draw the latest.
-                    Some(n) if n != seen => continue,
-                    Some(_) => {
-                        drawing.set_value(false);
-                        return;
-                    }
-                    // The component is gone.
-                    None => return,
-                }
-            }
-        });
+        redraw.request(draw);
     });
     view! {
         <figure class="embedding">
@@ -222,8 +269,8 @@ pub fn EmbeddingPlot() -> impl IntoView {
 /// step (plotly.js draws only their legend and frame then, once), by plotly.js's own lines
 /// once it stops (see [`plot::CurvePainter`]).
 ///
-/// While training they are redrawn at most four times a second, and updates never queue up:
-/// while one is drawn, newer ones only mark the curves stale, and the latest is drawn next.
+/// While training they are redrawn at most four times a second, and updates never queue up
+/// (see [`LatestDraw`]).
 #[component]
 pub fn Curves() -> impl IntoView {
     let ui = expect_context::<Ui>();
@@ -236,9 +283,48 @@ pub fn Curves() -> impl IntoView {
         StoredValue::new_local((plot::CurvePainter::default(), plot::CurvePainter::default()));
     // Cleared for good if the curve layer fails: plotly's lines draw the curves then.
     let layer_ok = StoredValue::new_local(true);
-    // Requests so far, and whether a drawing loop is running.
-    let wanted = StoredValue::new_local(0u64);
-    let drawing = StoredValue::new_local(false);
+    let redraw = LatestDraw::new();
+    // One draw of the latest curves; false once the component is gone.
+    let draw = move || async move {
+        let (Some((mut lp, mut ap)), Some(range), Some(ok)) = (
+            painters.try_get_value(),
+            loss_range.try_get_value(),
+            layer_ok.try_get_value(),
+        ) else {
+            return false;
+        };
+        let total = ui.total_steps.get_untracked();
+        let (loss, accuracy, empty) = ui.curves.with_untracked(|c| {
+            (
+                loss_chart(c, range, total),
+                accuracy_chart(c, total),
+                c.steps.is_empty(),
+            )
+        });
+        loss_range.set_value(Some(loss.y_range));
+        let live = ok && (empty || ui.run_state.get_untracked() == RunState::Running);
+        let (Some(l), Some(a)) = (root(loss_node), root(acc_node)) else {
+            return false;
+        };
+        let mut drawn = lp.draw(&l, &loss, live).await;
+        if drawn.is_ok() {
+            // Each plot in a task of its own: the page stays responsive between them.
+            crate::web::yield_now().await;
+            drawn = ap.draw(&a, &accuracy, live).await;
+        }
+        if painters.try_set_value((lp, ap)).is_some() {
+            return false;
+        }
+        if let Err(e) = drawn {
+            // Next time from scratch, with plotly's lines if the layer failed.
+            if live {
+                layer_ok.try_set_value(false);
+                redraw.again();
+            }
+            ui.error.set(Some(e));
+        }
+        true
+    };
     Effect::new(move |_| {
         let state = ui.run_state.get();
         ui.curves.track();
@@ -248,66 +334,7 @@ pub fn Curves() -> impl IntoView {
             return;
         }
         last_draw.set_value(now);
-        wanted.update_value(|n| *n += 1);
-        if drawing.get_value() {
-            return;
-        }
-        drawing.set_value(true);
-        leptos::task::spawn_local(async move {
-            loop {
-                let Some(seen) = wanted.try_get_value() else {
-                    return;
-                };
-                // Each plot in a task of its own, not after other plots' in the same one.
-                crate::web::yield_now().await;
-                // (The component may have gone meanwhile.)
-                let Some((mut lp, mut ap)) = painters.try_get_value() else {
-                    return;
-                };
-                let total = ui.total_steps.get_untracked();
-                let (loss, accuracy, empty) = ui.curves.with_untracked(|c| {
-                    (
-                        loss_chart(c, loss_range.get_value(), total),
-                        accuracy_chart(c, total),
-                        c.steps.is_empty(),
-                    )
-                });
-                loss_range.set_value(Some(loss.y_range));
-                let live = layer_ok.get_value()
-                    && (empty || ui.run_state.get_untracked() == RunState::Running);
-                let (Some(l), Some(a)) = (root(loss_node), root(acc_node)) else {
-                    drawing.set_value(false);
-                    return;
-                };
-                let mut drawn = lp.draw(&l, &loss, live).await;
-                if drawn.is_ok() {
-                    // Each plot in a task of its own: the page stays responsive between them.
-                    crate::web::yield_now().await;
-                    drawn = ap.draw(&a, &accuracy, live).await;
-                }
-                if painters.try_set_value((lp, ap)).is_some() {
-                    return;
-                }
-                if let Err(e) = drawn {
-                    // Next time from scratch, with plotly's lines if the layer failed.
-                    if live {
-                        layer_ok.set_value(false);
-                        wanted.update_value(|n| *n += 1);
-                    }
-                    ui.error.set(Some(e));
-                }
-                match wanted.try_get_value() {
-                    // Newer curves (or a new run state) meanwhile: draw the latest.
-                    Some(n) if n != seen => continue,
-                    Some(_) => {
-                        drawing.set_value(false);
-                        return;
-                    }
-                    // The component is gone.
-                    None => return,
-                }
-            }
-        });
+        redraw.request(draw);
     });
     view! {
         <div class="curves">

@@ -29,7 +29,7 @@ function visible(root, k) {
 
 function state(root) {
     if (!root[KEY]) {
-        root[KEY] = { data: null, gl: null, canvas: null, listening: false };
+        root[KEY] = { data: null, gl: null, canvas: null, pixels: null, listening: false };
     }
     return root[KEY];
 }
@@ -98,12 +98,17 @@ function project(m, scale, x, y, z, w, h, out) {
     return true;
 }
 
-// Depth slices of the 3-D points: drawn far to near, each slice one fill per class, so near
-// points cover far ones (to within a slice) as the scene's depth test would have it.
-const SLICES = 32;
+// A colour `#rrggbb` as an opaque pixel of a Uint32Array view of ImageData (little-endian:
+// red in the low byte).
+function pixel(hex) {
+    const n = parseInt(String(hex).replace('#', '').slice(0, 6), 16) || 0;
+    return ((255 << 24) | ((n & 255) << 16) | (n & 0xff00) | ((n >> 16) & 255)) >>> 0;
+}
 
 // Redraws the 3-D layer with the camera of the scene's last render; returns the class points
-// drawn (of the classes the legend shows).
+// drawn (of the classes the legend shows). The points are squares written straight into the
+// canvas's pixels with a depth buffer, as WebGL would draw them: no path for the canvas to
+// rasterise, and near points cover far ones.
 function paint3d(root, st) {
     const obj = st.gl, cam = obj.camera, d = st.data;
     const glc = obj.glplot.canvas;
@@ -112,50 +117,42 @@ function paint3d(root, st) {
     const ctx = layerCanvas(st, glc.parentNode, glc.nextSibling, glc.offsetLeft, glc.offsetTop, w, h);
     const m = mul(cam.projection, mul(cam.view, cam.model));
     const scale = (obj.scene.dataScale || [1, 1, 1]).map(v => v / d.radius);
-    const K = d.lengths.length;
-    let total = 0;
-    for (const len of d.lengths) total += len;
-    const px = new Float32Array(total), py = new Float32Array(total), pz = new Float32Array(total);
-    const cls = new Uint16Array(total);
+    // Device pixels, in an ImageData kept between paints, cleared.
+    const W = ctx.canvas.width, H = ctx.canvas.height;
+    let buf = st.pixels;
+    if (!buf || buf.image.width !== W || buf.image.height !== H) {
+        const image = ctx.createImageData(W, H);
+        buf = st.pixels = { image, rgba: new Uint32Array(image.data.buffer), depth: new Float32Array(W * H) };
+    }
+    const { rgba, depth } = buf;
+    rgba.fill(0);
+    depth.fill(Infinity);
+    const size = Math.max(1, Math.round(d.size * (W / Math.max(w, 1))));
     const at3 = new Float32Array(3);
-    let at = 0, n = 0, drawn = 0, near = Infinity, far = -Infinity;
-    for (let k = 0; k < K; k++) {
+    let at = 0, drawn = 0;
+    for (let k = 0; k < d.lengths.length; k++) {
         const len = d.lengths[k];
         const x = at, y = at + len, z = at + 2 * len;
         at += 3 * len;
         if (!visible(root, k)) continue;
         drawn += len;
+        const colour = pixel(d.colors[k]);
         for (let i = 0; i < len; i++) {
-            if (!project(m, scale, d.coords[x + i], d.coords[y + i], d.coords[z + i], w, h, at3)) continue;
-            px[n] = at3[0]; py[n] = at3[1]; pz[n] = at3[2]; cls[n] = k;
-            near = Math.min(near, at3[2]);
-            far = Math.max(far, at3[2]);
-            n++;
+            if (!project(m, scale, d.coords[x + i], d.coords[y + i], d.coords[z + i], W, H, at3)) continue;
+            const x0 = Math.round(at3[0] - size / 2), y0 = Math.round(at3[1] - size / 2), near = at3[2];
+            const xa = Math.max(0, x0), xb = Math.min(W, x0 + size);
+            const ya = Math.max(0, y0), yb = Math.min(H, y0 + size);
+            for (let py = ya; py < yb; py++) {
+                for (let p = py * W + xa, end = py * W + xb; p < end; p++) {
+                    if (near < depth[p]) {
+                        depth[p] = near;
+                        rgba[p] = colour;
+                    }
+                }
+            }
         }
     }
-    // A counting sort by (slice, class), far slices first.
-    const span = far - near > 0 ? far - near : 1;
-    const buckets = SLICES * K;
-    const key = new Uint32Array(n), start = new Uint32Array(buckets + 1);
-    for (let i = 0; i < n; i++) {
-        const slice = Math.min(SLICES - 1, Math.floor((far - pz[i]) / span * SLICES));
-        key[i] = slice * K + cls[i];
-        start[key[i] + 1]++;
-    }
-    for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
-    const order = new Uint32Array(n), fill = start.slice(0, buckets);
-    for (let i = 0; i < n; i++) order[fill[key[i]]++] = i;
-    const s = d.size, half = s / 2;
-    for (let b = 0; b < buckets; b++) {
-        if (start[b] === start[b + 1]) continue;
-        ctx.fillStyle = d.colors[b % K];
-        ctx.beginPath();
-        for (let j = start[b]; j < start[b + 1]; j++) {
-            const i = order[j];
-            ctx.rect(px[i] - half, py[i] - half, s, s);
-        }
-        ctx.fill();
-    }
+    ctx.putImageData(buf.image, 0, 0);
     // The geometry over the points: line segments (null breaks them) and diamonds.
     const ok = (o, i) => o.x[i] != null && o.y[i] != null && o.z[i] != null
         && project(m, scale, o.x[i], o.y[i], o.z[i], w, h, at3);
@@ -509,6 +506,7 @@ export function points_clear(root) {
     st.data = null;
     if (st.gl) clearScene(st);
     if (st.canvas) { st.canvas.remove(); st.canvas = null; }
+    st.pixels = null;
 }
 
 /**

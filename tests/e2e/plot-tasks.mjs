@@ -32,10 +32,19 @@ await p.goto(base + q);
 await until('data', 120_000, async () => await p.getByTestId('train').isEnabled());
 await p.waitForTimeout(3000);
 await p.evaluate(() => { window.__lt = []; window.__calls = []; window.__t0 = performance.now(); });
+// PROFILE=1 (with TRACE): the sampling profiler runs too, and each long task lists the functions
+// its samples were in (self time, and the function of ours, wasm or points.js, that called them).
+const cdp = process.env.PROFILE && await p.context().newCDPSession(p);
+if (cdp) {
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+  await cdp.send('Profiler.start');
+}
 if (process.env.TRACE) await browser.startTracing(p, { path: process.env.TRACE, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'gpu', 'cc', 'viz', 'toplevel', 'v8', 'disabled-by-default-v8.gc'] });
 await p.getByTestId('train').click();
 await p.waitForTimeout(parseFloat(process.env.SECS || '30') * 1000);
 if (process.env.TRACE) await browser.stopTracing();
+const profile = cdp && (await cdp.send('Profiler.stop')).profile;
 const r = await p.evaluate(() => ({ lt: window.__lt, calls: window.__calls, t0: window.__t0 }));
 const rel = t => ((t - r.t0) / 1000).toFixed(2);
 for (const [s, d] of r.lt) {
@@ -62,6 +71,27 @@ if (process.env.TRACE) {
       for (const e of inside) deep[e.name] = (deep[e.name] || 0) + e.dur;
       const fmt = o => Object.entries(o).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, d]) => `${k} ${(d / 1000).toFixed(1)}`).join(', ');
       console.log(`trace: task ${(t.dur / 1000).toFixed(0)} ms; top: ${fmt(sum)}\n  all: ${fmt(deep)}`);
+      if (profile) {
+        const byId = new Map(profile.nodes.map(n => [n.id, n]));
+        const parent = new Map();
+        for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
+        const name = n => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`;
+        const self = {}, ours = {};
+        let ts = profile.startTime;
+        profile.samples.forEach((id, i) => {
+          ts += profile.timeDeltas[i];
+          if (ts < t.ts || ts > t.ts + t.dur) return;
+          const n = byId.get(id);
+          self[name(n)] = (self[name(n)] || 0) + 1;
+          // The innermost frame of ours: a wasm function, or points.js.
+          for (let m = n; m; m = byId.get(parent.get(m.id))) {
+            const u = m.callFrame.url;
+            if (u.includes('wasm') || u.includes('points') || u.includes('inline')) { ours[name(m)] = (ours[name(m)] || 0) + 1; break; }
+          }
+        });
+        const top = o => Object.entries(o).sort((a, b) => b[1] - a[1]).slice(0, 10).map(([k, c]) => `${k} ×${c}`).join('\n    ');
+        console.log(`  samples (self):\n    ${top(self)}\n  innermost of ours:\n    ${top(ours)}`);
+      }
     }
   } else console.log('trace: no main-thread task over 50 ms');
 }
