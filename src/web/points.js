@@ -71,7 +71,7 @@ function cameraProbe(scene, root, st) {
         draw(camera) {
             obj.camera = { model: Float32Array.from(camera.model), view: Float32Array.from(camera.view),
                 projection: Float32Array.from(camera.projection) };
-            if (st.gl === obj && st.data) paint3d(root, st);
+            if (st.gl === obj && st.data) st.drawn = paint3d(root, st);
         },
         isOpaque() { return true; },
         isTransparent() { return false; },
@@ -181,10 +181,12 @@ function show3d(root, st) {
     if (!scene || !scene.glplot) return 0;
     if (st.gl && st.gl.glplot !== scene.glplot) st.gl = null; // a new scene: plotly disposed ours
     if (!st.gl) st.gl = cameraProbe(scene, root, st);
-    // The scene renders once to show the probe its camera (which paints the layer); from then
-    // on only a camera move renders it.
-    if (!st.gl.camera) st.gl.glplot.redraw();
-    return st.gl.camera ? paint3d(root, st) : 0;
+    if (st.gl.camera) return paint3d(root, st);
+    // The scene renders once, at once, to show the probe its camera (which paints the layer);
+    // from then on only a camera move renders it.
+    st.drawn = 0;
+    st.gl.glplot.redraw();
+    return st.drawn;
 }
 
 // A diamond of half-diagonal `h` with a black outline at (x, y): the geometry's markers, as

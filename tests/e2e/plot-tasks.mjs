@@ -58,11 +58,15 @@ if (process.env.TRACE) {
   // The renderer's main thread: its long RunTask events and, inside each, the events one level
   // down summed by name (a name's own time includes its children).
   const ev = JSON.parse(fs.readFileSync(process.env.TRACE, 'utf8')).traceEvents;
-  const main = ev.find(e => e.name === 'thread_name' && e.args.name === 'CrRendererMain' &&
-    ev.some(x => x.pid === e.pid && x.name === 'RunTask' && x.dur > 50_000));
-  if (main) {
-    const on = ev.filter(e => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur !== undefined);
-    for (const t of on.filter(e => e.name === 'RunTask' && e.dur > 50_000)) {
+  // (The page's renderer: the main thread that ran the most tasks.)
+  const mains = ev.filter(e => e.name === 'thread_name' && e.args.name === 'CrRendererMain');
+  const tasks = m => ev.filter(e => e.pid === m.pid && e.tid === m.tid && e.name === 'RunTask').length;
+  const main = mains.sort((a, b) => tasks(b) - tasks(a))[0];
+  const on = main ? ev.filter(e => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur !== undefined) : [];
+  const long = on.filter(e => e.name === 'RunTask' && e.dur > 50_000);
+  console.log(`trace: ${on.filter(e => e.name === 'RunTask').length} main-thread tasks, ${long.length} over 50 ms`);
+  {
+    for (const t of long) {
       const inside = on.filter(e => e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur);
       const top = inside.filter(e => !inside.some(o => o !== e && o.ts <= e.ts && o.ts + o.dur >= e.ts + e.dur && o.dur > e.dur));
       const sum = {};
@@ -93,6 +97,6 @@ if (process.env.TRACE) {
         console.log(`  samples (self):\n    ${top(self)}\n  innermost of ours:\n    ${top(ours)}`);
       }
     }
-  } else console.log('trace: no main-thread task over 50 ms');
+  }
 }
 await browser.close(); close();
