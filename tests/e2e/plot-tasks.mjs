@@ -47,6 +47,7 @@ if (process.env.TRACE) await browser.stopTracing();
 const profile = cdp && (await cdp.send('Profiler.stop')).profile;
 const r = await p.evaluate(() => ({ lt: window.__lt, calls: window.__calls, t0: window.__t0 }));
 const rel = t => ((t - r.t0) / 1000).toFixed(2);
+console.log(`${r.lt.length} long tasks; ${await num(p, 'plot-updates')} embedding plot updates`);
 for (const [s, d] of r.lt) {
   const inside = r.calls.filter(([t, cd]) => t >= s && t < s + d).map(([t, cd, k]) => `${k} ${cd.toFixed(0)}ms`);
   console.log(`long task ${d.toFixed(0)} ms at ${rel(s)} s: ${inside.join(', ') || '(no plotly call)'}`);
